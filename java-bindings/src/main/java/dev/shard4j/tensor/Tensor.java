@@ -124,6 +124,9 @@ public final class Tensor implements AutoCloseable {
 
   /** True when elements are laid out densely in row-major order. */
   public boolean isContiguous() {
+    if (numel() == 0) {
+      return true;
+    }
     long expected = 1;
     long[] dims = shape.toArray();
     for (int i = dims.length - 1; i >= 0; i--) {
