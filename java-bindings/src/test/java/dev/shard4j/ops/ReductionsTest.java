@@ -95,8 +95,8 @@ class ReductionsTest {
     float[] x = random(rng, 3_000_017, 1f);
     int before = CpuRuntime.threads();
     try (Scope scope = Scope.open()) {
-      Tensor t = Tensor.fromArray(x, 1009, 2973);
-      Tensor tr = Tensor.fromArray(Arrays.copyOf(x, 3_000_017), 3_000_017);
+      Tensor t = Tensor.fromArray(Arrays.copyOf(x, 1009 * 2973), 1009, 2973);
+      Tensor tr = Tensor.fromArray(x, 3_000_017);
       CpuRuntime.setThreads(1);
       float ss1 = Reductions.sumSquares(tr);
       float[] s01 = Reductions.sum(t, 0).toFloatArray();
