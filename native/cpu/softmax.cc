@@ -1,8 +1,9 @@
-// Row-wise softmax (see shard4j/softmax.h). Forward: one online pass keeps a running max and a rescaled sum in
-// 16 SIMD lanes, the second pass writes exp(x - max) / sum. Rows are split across threads.
+// Row-wise softmax (see shard4j/softmax.h). Rows are split across threads; each row is processed in L1/L2-resident
+// passes (max, exp + sum, scale), so the row is read from memory once and written once.
 #include "shard4j/softmax.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "cpu_common.h"
 #include "fast_math.h"
@@ -17,40 +18,35 @@ inline float ld(const bf16* p, int64_t i) { return s4j::bf16_to_f32(p[i]); }
 inline void st(float* p, int64_t i, float v) { p[i] = v; }
 inline void st(bf16* p, int64_t i, float v) { p[i] = s4j::f32_to_bf16(v); }
 
-constexpr int kLanes = 16;
-
-// out[0, n) = softmax(x[0, n)); out[n, cols) = 0 (masked).
+// out[0, n) = softmax(x[0, n)); out[n, cols) = 0 (masked). Three passes over a row that stays in L1/L2: max,
+// exp(x - max) with the sum, then the scaling. f32 rows keep exp(x - max) in out between the last two passes (one
+// exp per element); bf16 rows recompute it in the last pass so the result is rounded to bf16 only once.
 template <typename T>
 S4J_CLONES void softmax_row(T* out, const T* x, int64_t n, int64_t cols) {
-  float m[kLanes], s[kLanes];
-  for (int j = 0; j < kLanes; ++j) {
-    m[j] = -INFINITY;
-    s[j] = 0.0f;
-  }
-  int64_t k = 0;
-  for (; k + kLanes <= n; k += kLanes) {
-#pragma omp simd
-    for (int j = 0; j < kLanes; ++j) {
-      const float v = ld(x, k + j);
-      const float nm = v > m[j] ? v : m[j];
-      s[j] = s[j] * s4j::fast_exp(m[j] - nm) + s4j::fast_exp(v - nm);
-      m[j] = nm;
-    }
-  }
-  for (int j = 0; k < n; ++k, ++j) {
-    const float v = ld(x, k);
-    const float nm = v > m[j] ? v : m[j];
-    s[j] = s[j] * s4j::fast_exp(m[j] - nm) + s4j::fast_exp(v - nm);
-    m[j] = nm;
-  }
   float mx = -INFINITY;
-  for (int j = 0; j < kLanes; ++j) mx = m[j] > mx ? m[j] : mx;
+#pragma omp simd reduction(max : mx)
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = ld(x, i);
+    mx = v > mx ? v : mx;
+  }
   float sum = 0.0f;
-  for (int j = 0; j < kLanes; ++j)
-    if (m[j] != -INFINITY) sum += s[j] * s4j::fast_exp(m[j] - mx);
-  const float inv = 1.0f / sum;
+  if constexpr (std::is_same<T, float>::value) {
+#pragma omp simd reduction(+ : sum)
+    for (int64_t i = 0; i < n; ++i) {
+      const float e = s4j::fast_exp(x[i] - mx);
+      out[i] = e;
+      sum += e;
+    }
+    const float inv = 1.0f / sum;
 #pragma omp simd
-  for (int64_t i = 0; i < n; ++i) st(out, i, s4j::fast_exp(ld(x, i) - mx) * inv);
+    for (int64_t i = 0; i < n; ++i) out[i] *= inv;
+  } else {
+#pragma omp simd reduction(+ : sum)
+    for (int64_t i = 0; i < n; ++i) sum += s4j::fast_exp(ld(x, i) - mx);
+    const float inv = 1.0f / sum;
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) st(out, i, s4j::fast_exp(ld(x, i) - mx) * inv);
+  }
   for (int64_t i = n; i < cols; ++i) st(out, i, 0.0f);
 }
 

@@ -1,7 +1,8 @@
 /* Row-wise softmax over the last dimension. x, out, y, dy, dx are (rows, cols), all of `dtype`.
  * causal != 0 applies the attention mask for scores laid out as (..., T, T) with T == cols: row r sees columns
  * 0..(r mod cols) only, masked entries are written as 0. The forward is numerically stable (it subtracts the row
- * max); it finds max and sum in one online pass, then writes. */
+ * max). CPU: max, exp+sum and scale passes over an L1-resident row; CUDA: one warp per row with an online
+ * (single-pass) max and rescaled sum merged by warp shuffles, then the write pass. */
 #ifndef SHARD4J_SOFTMAX_H
 #define SHARD4J_SOFTMAX_H
 

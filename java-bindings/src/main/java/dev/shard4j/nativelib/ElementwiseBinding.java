@@ -5,7 +5,10 @@ import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Platform;
 import org.bytedeco.javacpp.annotation.Properties;
 
-/** Binding of {@code shard4j/elementwise.h}: elementwise kernels: binary ops, scale, axpy, GELU, bias add, fused bias+GELU. Addresses are raw native pointers; see the header for shapes. */
+/**
+ * Binding of {@code shard4j/elementwise.h}: binary ops, scale, axpy, GELU, bias add, fused bias+GELU.
+ * Addresses are raw native pointers; see the header for shapes.
+ */
 @Properties(inherit = NativeLibrary.class, value = @Platform(include = "shard4j/elementwise.h", library = "jnishard4j"))
 public final class ElementwiseBinding {
   static {

@@ -5,7 +5,10 @@ import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Platform;
 import org.bytedeco.javacpp.annotation.Properties;
 
-/** Binding of {@code shard4j/layernorm.h}: layer normalization forward and backward. Addresses are raw native pointers; see the header for shapes. */
+/**
+ * Binding of {@code shard4j/layernorm.h}: layer normalization forward and backward.
+ * Addresses are raw native pointers; see the header for shapes.
+ */
 @Properties(inherit = NativeLibrary.class, value = @Platform(include = "shard4j/layernorm.h", library = "jnishard4j"))
 public final class LayerNormBinding {
   static {

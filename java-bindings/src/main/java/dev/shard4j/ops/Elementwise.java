@@ -42,16 +42,19 @@ public final class Elementwise {
     Device d = checkSame(op, out, a, b);
     long n = a.numel();
     int dt = a.dtype().code();
+    long o = out.dataAddress();
+    long pa = a.dataAddress();
+    long pb = b.dataAddress();
     int status;
     if (d.isCuda()) {
       long s = stream(d);
-      status = kind == ADD ? ElementwiseBinding.s4j_add_cuda(out.dataAddress(), a.dataAddress(), b.dataAddress(), n, dt, s)
-          : kind == SUB ? ElementwiseBinding.s4j_sub_cuda(out.dataAddress(), a.dataAddress(), b.dataAddress(), n, dt, s)
-          : ElementwiseBinding.s4j_mul_cuda(out.dataAddress(), a.dataAddress(), b.dataAddress(), n, dt, s);
+      status = kind == ADD ? ElementwiseBinding.s4j_add_cuda(o, pa, pb, n, dt, s)
+          : kind == SUB ? ElementwiseBinding.s4j_sub_cuda(o, pa, pb, n, dt, s)
+          : ElementwiseBinding.s4j_mul_cuda(o, pa, pb, n, dt, s);
     } else {
-      status = kind == ADD ? ElementwiseBinding.s4j_add_cpu(out.dataAddress(), a.dataAddress(), b.dataAddress(), n, dt)
-          : kind == SUB ? ElementwiseBinding.s4j_sub_cpu(out.dataAddress(), a.dataAddress(), b.dataAddress(), n, dt)
-          : ElementwiseBinding.s4j_mul_cpu(out.dataAddress(), a.dataAddress(), b.dataAddress(), n, dt);
+      status = kind == ADD ? ElementwiseBinding.s4j_add_cpu(o, pa, pb, n, dt)
+          : kind == SUB ? ElementwiseBinding.s4j_sub_cpu(o, pa, pb, n, dt)
+          : ElementwiseBinding.s4j_mul_cpu(o, pa, pb, n, dt);
     }
     NativeStatus.check(status, op);
     return out;
@@ -196,6 +199,7 @@ public final class Elementwise {
   /** {@code x + bias} (bias broadcast over rows) in a new tensor. */
   public static Tensor biasAdd(Tensor x, Tensor bias) {
     checkSame("biasAdd", x);
+    checkBias("biasAdd", x, bias);
     return biasAdd(like(x), x, bias);
   }
 
@@ -221,6 +225,7 @@ public final class Elementwise {
   /** {@code gelu(x + bias)} in a new tensor. */
   public static Tensor biasGeluForward(Tensor x, Tensor bias) {
     checkSame("biasGeluForward", x);
+    checkBias("biasGeluForward", x, bias);
     return biasGeluForward(like(x), null, x, bias);
   }
 
@@ -253,6 +258,7 @@ public final class Elementwise {
   /** Allocating variant of {@link #biasGeluBackward(Tensor, Tensor, Tensor, Tensor, Tensor)}: returns a new dx. */
   public static Tensor biasGeluBackward(Tensor dbias, Tensor x, Tensor bias, Tensor dy) {
     checkSame("biasGeluBackward", x, dy);
+    checkBias("biasGeluBackward", x, bias);
     return biasGeluBackward(like(x), dbias, x, bias, dy);
   }
 }
