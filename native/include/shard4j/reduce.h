@@ -1,7 +1,9 @@
 /* Reductions. Axis reductions view x as (outer, n, inner) and write (outer, inner) in the dtype of x; whole-buffer
  * reductions write one fp32 value. All results are deterministic: the order of the additions is fixed by the sizes
- * alone (never by the thread count). sum_axis accumulates each output in fp32 in index order over the reduced
- * axis; sum_squares accumulates fixed 4096-element blocks in double, then adds the block sums in block order
+ * alone (never by the thread count or the launch). CPU sum_axis accumulates in fp32, over 16 interleaved partial
+ * sums combined in lane order when the reduced axis is innermost, in index order otherwise (CUDA: a fixed 256-thread
+ * block tree, or index order); sum_squares accumulates fixed 4096-element blocks in double, then adds the block sums
+ * in block order
  * (CUDA: a fixed grid of fixed-size partial sums in double, combined in a fixed tree). Max of NaN is NaN. */
 #ifndef SHARD4J_REDUCE_H
 #define SHARD4J_REDUCE_H
