@@ -425,9 +425,5 @@ S4J_API int s4j_fma_peak_cpu(int64_t iterations, int threads, double* flops) {
   return S4J_OK;
 }
 
-S4J_API int s4j_setenv_if_unset(const char* name, const char* value) {
-  S4J_CHECK_ARG(name != nullptr && value != nullptr && name[0] != '\0');
-  return setenv(name, value, 0) == 0 ? S4J_OK : S4J_ERR_INVALID_ARGUMENT;
-}
 
 }  // extern "C"

@@ -7,7 +7,8 @@
 
 namespace {
 void* openblas_symbol(const char* name) {
-  void* lib = dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_NOLOAD);
+  void* lib = dlopen("libopenblas_nolapack.so.0", RTLD_LAZY | RTLD_NOLOAD);
+  if (lib == nullptr) lib = dlopen("libopenblas.so.0", RTLD_LAZY | RTLD_NOLOAD);
   if (lib == nullptr) return nullptr;
   void* sym = dlsym(lib, name);
   dlclose(lib);  // drops only the reference taken above; the preset keeps the library loaded

@@ -25,10 +25,6 @@ S4J_API int s4j_gemm_strided_batched_cuda(void* c, int c_dtype, const void* a, c
 S4J_API int s4j_fma_peak_cpu(int64_t iterations, int threads, double* flops);
 S4J_API int s4j_fma_peak_cuda(int64_t iterations, int threads, double* flops, void* stream);
 
-/* Sets an environment variable in this process unless it is already set (used to pick OpenBLAS's core type
- * before the library loads). */
-S4J_API int s4j_setenv_if_unset(const char* name, const char* value);
-
 #ifdef __cplusplus
 }
 #endif

@@ -33,6 +33,10 @@ public final class BenchCommand implements Callable<Integer> {
     OpenBlas.setThreads(threads);
     DeviceReport.print(System.out);
     System.out.println("openblas: core " + OpenBlas.coreType());
+    String warning = OpenBlas.mismatchWarning();
+    if (warning != null) {
+      System.out.println("warning : " + warning);
+    }
     System.out.println();
     System.out.printf(Locale.ROOT, "%-28s %-14s %12s %14s%n", "kernel", "shape", "median", "throughput");
     try (Scope scope = Scope.open()) {

@@ -24,8 +24,6 @@ final class DeviceReport {
     } else {
       out.println("cuda    : unavailable: " + cuda.reason());
     }
-    String coretype = System.getenv("OPENBLAS_CORETYPE");
-    out.println("openblas: core type " + (coretype == null ? "auto-detected" : coretype) + " (vendor CPU baseline)");
   }
 
   private static String cpuModel() {

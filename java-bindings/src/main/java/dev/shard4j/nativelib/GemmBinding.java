@@ -35,6 +35,4 @@ public final class GemmBinding {
   public static native int s4j_fma_peak_cpu(long iterations, int threads, double[] flops);
 
   public static native int s4j_fma_peak_cuda(long iterations, int threads, double[] flops, @Cast("void*") long stream);
-
-  public static native int s4j_setenv_if_unset(String name, String value);
 }
