@@ -42,7 +42,10 @@ extern "C" S4J_API int s4j_embedding_forward_cpu(void* out, const void* table, c
   S4J_CHECK_ARG(out && ids && (table || vocab_end == vocab_start));
   const int64_t bad = first_bad(ids, n_ids, vocab_start, vocab_end, strict);
   if (bad >= 0) {
-    if (bad_id) bad_id[0] = ids[bad];
+    if (bad_id) {
+      bad_id[0] = 1;
+      bad_id[1] = ids[bad];
+    }
     return S4J_ERR_INVALID_ARGUMENT;
   }
   const int64_t es = s4j::dtype_size(dtype), row = dim * es;
@@ -68,7 +71,10 @@ extern "C" S4J_API int s4j_embedding_backward_cpu(float* dtable, const void* dou
   S4J_CHECK_ARG(dout && ids && (dtable || vocab_end == vocab_start));
   const int64_t bad = first_bad(ids, n_ids, vocab_start, vocab_end, strict);
   if (bad >= 0) {
-    if (bad_id) bad_id[0] = ids[bad];
+    if (bad_id) {
+      bad_id[0] = 1;
+      bad_id[1] = ids[bad];
+    }
     return S4J_ERR_INVALID_ARGUMENT;
   }
   // Deterministic: each thread owns a block of channels and visits the ids in order, so every dtable element is

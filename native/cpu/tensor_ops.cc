@@ -115,7 +115,10 @@ extern "C" S4J_API int s4j_gather_cpu(void* out, const void* in, const int32_t* 
   S4J_CHECK_ARG(idx);
   for (int64_t j = 0; j < n_idx; ++j) {
     if (idx[j] < 0 || idx[j] >= d) {
-      if (bad_idx) bad_idx[0] = idx[j];
+      if (bad_idx) {
+        bad_idx[0] = 1;
+        bad_idx[1] = idx[j];
+      }
       return S4J_ERR_INVALID_ARGUMENT;
     }
   }

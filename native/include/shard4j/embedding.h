@@ -1,8 +1,9 @@
 /* Embedding lookup and its scatter-add backward, with an optional vocab range for vocab-parallel tables.
  * Ids are int32. The table holds rows for ids [vocab_start, vocab_end) (rows = vocab_end - vocab_start).
- * strict != 0: every id must lie in the range, otherwise the kernel reports it (CPU: returns S4J_ERR_INVALID_ARGUMENT
- * and writes the first bad id to bad_id[0] when bad_id is not null; CUDA: bad_id is a device int32[2] that must be
- * zero on entry; an out-of-range id sets bad_id[0] = 1 and bad_id[1] = that id, and its output row is zero).
+ * strict != 0: every id must lie in the range, otherwise the kernel reports it through bad_id, an optional
+ * int32[2] (host memory for CPU, device memory for CUDA) that sets bad_id[0] = 1 and bad_id[1] = the id. CPU also
+ * returns S4J_ERR_INVALID_ARGUMENT and writes nothing; CUDA returns S4J_OK (the check is on the device), writes a
+ * zero row for the bad id (forward) or skips it (backward), and the caller reads the flag after the stream).
  * strict == 0 (vocab-parallel, Megatron's VocabParallelEmbedding): ids outside the range give zero rows (forward)
  * and contribute nothing (backward). */
 #ifndef SHARD4J_EMBEDDING_H

@@ -27,9 +27,9 @@ S4J_API int s4j_concat_cuda(void* out, const int64_t* inputs, const int64_t* dim
 S4J_API int s4j_split_cpu(const int64_t* outputs, const void* in, const int64_t* dims, int k, int64_t outer, int64_t inner, int dtype);
 S4J_API int s4j_split_cuda(const int64_t* outputs, const void* in, const int64_t* dims, int k, int64_t outer, int64_t inner, int dtype, void* stream);
 
-/* index_select: out [outer, n_idx, inner] with out[o, j, :] = in[o, idx[j], :]; idx int32 in [0, d). A bad index:
- * CPU returns S4J_ERR_INVALID_ARGUMENT and writes it to bad_idx[0] when not null; CUDA (bad_idx a device int32[2],
- * zero on entry) sets bad_idx[0] = 1, bad_idx[1] = the index, and writes zeros for that slice. */
+/* index_select: out [outer, n_idx, inner] with out[o, j, :] = in[o, idx[j], :]; idx int32 in [0, d). A bad index sets
+ * bad_idx[0] = 1, bad_idx[1] = the index (bad_idx: optional int32[2], host for CPU, device for CUDA, zero on entry);
+ * CPU also returns S4J_ERR_INVALID_ARGUMENT and writes nothing, CUDA writes zeros for that slice and returns S4J_OK. */
 S4J_API int s4j_gather_cpu(void* out, const void* in, const int32_t* idx, int32_t* bad_idx, int64_t outer, int64_t d, int64_t inner, int64_t n_idx, int dtype);
 S4J_API int s4j_gather_cuda(void* out, const void* in, const int32_t* idx, int32_t* bad_idx, int64_t outer, int64_t d, int64_t inner, int64_t n_idx, int dtype, void* stream);
 
