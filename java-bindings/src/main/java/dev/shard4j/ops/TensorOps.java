@@ -237,7 +237,9 @@ public final class TensorOps {
     long[] dims = new long[parts.length];
     long total = 0;
     for (int i = 0; i < parts.length; i++) {
-      Checks.contiguous(op, "part " + i, parts[i]);
+      if (parts[i].numel() > 0) {
+        Checks.contiguous(op, "part " + i, parts[i]);
+      }
       if (parts[i].rank() != whole.rank()
           || !parts[i].shape().withDim(a, 0).equals(whole.shape().withDim(a, 0))) {
         throw new IllegalArgumentException(op + ": part " + i + " " + parts[i].describe()
