@@ -18,14 +18,21 @@ extern "C" {
 
 /* Forward: out[i, :] = table[ids[i] - vocab_start, :] for i < n_ids; out is (n_ids, dim), table (rows, dim), both of
  * dtype (f32 or bf16; bf16 is copied exactly). */
-S4J_API int s4j_embedding_forward_cpu(void* out, const void* table, const int32_t* ids, int32_t* bad_id, int64_t n_ids, int64_t dim, int64_t vocab_start, int64_t vocab_end, int strict, int dtype);
-S4J_API int s4j_embedding_forward_cuda(void* out, const void* table, const int32_t* ids, int32_t* bad_id, int64_t n_ids, int64_t dim, int64_t vocab_start, int64_t vocab_end, int strict, int dtype, void* stream);
+S4J_API int s4j_embedding_forward_cpu(void* out, const void* table, const int32_t* ids, int32_t* bad_id, int64_t n_ids,
+                                      int64_t dim, int64_t vocab_start, int64_t vocab_end, int strict, int dtype);
+S4J_API int s4j_embedding_forward_cuda(void* out, const void* table, const int32_t* ids, int32_t* bad_id,
+                                       int64_t n_ids, int64_t dim, int64_t vocab_start, int64_t vocab_end, int strict,
+                                       int dtype, void* stream);
 
 /* Backward: dtable[ids[i] - vocab_start, :] += dout[i, :]; dtable is f32 (rows, dim) and accumulates (zero it first);
  * dout is (n_ids, dim) of dout_dtype. CPU is deterministic (threads split the channel dimension and each visits the
  * ids in order); CUDA uses atomicAdd, so the summation order of repeated ids varies from run to run. */
-S4J_API int s4j_embedding_backward_cpu(float* dtable, const void* dout, const int32_t* ids, int32_t* bad_id, int64_t n_ids, int64_t dim, int64_t vocab_start, int64_t vocab_end, int strict, int dout_dtype);
-S4J_API int s4j_embedding_backward_cuda(float* dtable, const void* dout, const int32_t* ids, int32_t* bad_id, int64_t n_ids, int64_t dim, int64_t vocab_start, int64_t vocab_end, int strict, int dout_dtype, void* stream);
+S4J_API int s4j_embedding_backward_cpu(float* dtable, const void* dout, const int32_t* ids, int32_t* bad_id,
+                                       int64_t n_ids, int64_t dim, int64_t vocab_start, int64_t vocab_end, int strict,
+                                       int dout_dtype);
+S4J_API int s4j_embedding_backward_cuda(float* dtable, const void* dout, const int32_t* ids, int32_t* bad_id,
+                                        int64_t n_ids, int64_t dim, int64_t vocab_start, int64_t vocab_end, int strict,
+                                        int dout_dtype, void* stream);
 
 #ifdef __cplusplus
 }

@@ -5,7 +5,10 @@ import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Platform;
 import org.bytedeco.javacpp.annotation.Properties;
 
-/** Binding of {@code shard4j/adamw.h}: fused optimizer updates over flat f32 buffers, one pass over memory, PyTorch semantics. Addresses are raw device or host pointers. */
+/**
+ * Binding of {@code shard4j/adamw.h}: fused optimizer updates over flat f32 buffers, one pass over memory, PyTorch
+ * semantics. Addresses are raw device or host pointers.
+ */
 @Properties(inherit = NativeLibrary.class, value = @Platform(include = "shard4j/adamw.h", library = "jnishard4j"))
 public final class AdamWBinding {
   static {

@@ -5,7 +5,10 @@ import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Platform;
 import org.bytedeco.javacpp.annotation.Properties;
 
-/** Binding of {@code shard4j/crossentropy.h}: cross-entropy over rows of logits (n rows x v classes) with int32 targets, via a stable log-softmax, Addresses are raw device or host pointers. */
+/**
+ * Binding of {@code shard4j/crossentropy.h}: cross-entropy over rows of logits (n rows x v classes) with int32
+ * targets, via a stable log-softmax, Addresses are raw device or host pointers.
+ */
 @Properties(inherit = NativeLibrary.class, value = @Platform(include = "shard4j/crossentropy.h", library = "jnishard4j"))
 public final class CrossEntropyBinding {
   static {

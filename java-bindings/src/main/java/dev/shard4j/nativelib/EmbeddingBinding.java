@@ -5,7 +5,10 @@ import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Platform;
 import org.bytedeco.javacpp.annotation.Properties;
 
-/** Binding of {@code shard4j/embedding.h}: embedding lookup and its scatter-add backward, with an optional vocab range for vocab-parallel tables. Addresses are raw device or host pointers. */
+/**
+ * Binding of {@code shard4j/embedding.h}: embedding lookup and its scatter-add backward, with an optional vocab
+ * range for vocab-parallel tables. Addresses are raw device or host pointers.
+ */
 @Properties(inherit = NativeLibrary.class, value = @Platform(include = "shard4j/embedding.h", library = "jnishard4j"))
 public final class EmbeddingBinding {
   static {

@@ -5,7 +5,10 @@ import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Platform;
 import org.bytedeco.javacpp.annotation.Properties;
 
-/** Binding of {@code shard4j/init.h}: seeded random initialisation with a counter-based generator (Philox4x32-10, key = seed, counter = element Addresses are raw device or host pointers. */
+/**
+ * Binding of {@code shard4j/init.h}: seeded random initialisation with a counter-based generator (Philox4x32-10,
+ * key = seed, counter = element Addresses are raw device or host pointers.
+ */
 @Properties(inherit = NativeLibrary.class, value = @Platform(include = "shard4j/init.h", library = "jnishard4j"))
 public final class InitBinding {
   static {

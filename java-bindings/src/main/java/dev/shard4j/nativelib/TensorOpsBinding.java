@@ -5,7 +5,10 @@ import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Platform;
 import org.bytedeco.javacpp.annotation.Properties;
 
-/** Binding of {@code shard4j/tensor_ops.h}: layout kernels used by sharding: transpose, slice, concat, split, gather (index_select), fill. Addresses are raw device or host pointers. */
+/**
+ * Binding of {@code shard4j/tensor_ops.h}: layout kernels used by sharding: transpose, slice, concat, split,
+ * gather (index_select), fill. Addresses are raw device or host pointers.
+ */
 @Properties(inherit = NativeLibrary.class, value = @Platform(include = "shard4j/tensor_ops.h", library = "jnishard4j"))
 public final class TensorOpsBinding {
   static {
