@@ -27,7 +27,8 @@ enum s4j_status {
 /* Element types; the numeric values are part of the ABI and mirror dev.shard4j.tensor.DType. */
 enum s4j_dtype {
   S4J_F32 = 0,
-  S4J_BF16 = 1
+  S4J_BF16 = 1,
+  S4J_I32 = 2 /* int32: ids, targets, indices */
 };
 
 /* A static, human-readable description of a status code. */

@@ -8,7 +8,9 @@ public enum DType {
   /** IEEE 754 single precision. */
   F32(0, 4),
   /** bfloat16: the upper 16 bits of an fp32, rounded to nearest even. */
-  BF16(1, 2);
+  BF16(1, 2),
+  /** 32-bit signed integer: token ids, targets and indices (not accepted by floating-point kernels). */
+  I32(2, 4);
 
   private final int code;
   private final int byteSize;

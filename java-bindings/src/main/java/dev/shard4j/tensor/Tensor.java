@@ -4,6 +4,7 @@ import dev.shard4j.nativelib.CopyBinding;
 import dev.shard4j.nativelib.MemoryBinding;
 import java.util.Arrays;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.ShortPointer;
 
 /**
@@ -81,6 +82,20 @@ public final class Tensor implements AutoCloseable {
     } catch (RuntimeException e) {
       t.close();
       throw e;
+    }
+    return t;
+  }
+
+  /** An int32 CPU tensor holding a copy of {@code data}, whose length must equal the product of {@code dims}. */
+  public static Tensor fromIntArray(int[] data, long... dims) {
+    Shape shape = Shape.of(dims);
+    if (data.length != shape.numel()) {
+      throw new IllegalArgumentException(
+          "fromIntArray: array has " + data.length + " elements, shape " + shape + " needs " + shape.numel());
+    }
+    Tensor t = empty(shape, DType.I32, Device.CPU);
+    if (data.length > 0) {
+      new IntPointer(new RawPointer(t.dataAddress(), (long) data.length * 4)).put(data, 0, data.length);
     }
     return t;
   }
@@ -385,6 +400,28 @@ public final class Tensor implements AutoCloseable {
       for (int i = 0; i < n; i++) {
         out[i] = DType.fromBf16(bits[i]);
       }
+    }
+    return out;
+  }
+
+  /** The elements of an int32 tensor in row-major order (copied to the host when needed). */
+  public int[] toIntArray() {
+    checkOpen("toIntArray");
+    if (dtype != DType.I32) {
+      throw new IllegalArgumentException("toIntArray: tensor " + describe() + " is not I32");
+    }
+    if (numel() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("toIntArray: " + describe() + " has more elements than a Java array holds");
+    }
+    if (!isContiguous() || device().isCuda()) {
+      try (Tensor c = contiguous(); Tensor host = c.to(Device.CPU)) {
+        return host.toIntArray();
+      }
+    }
+    int n = (int) numel();
+    int[] out = new int[n];
+    if (n > 0) {
+      new IntPointer(new RawPointer(dataAddress(), (long) n * 4)).get(out, 0, n);
     }
     return out;
   }
