@@ -37,6 +37,15 @@ public final class Checks {
     return d;
   }
 
+  /** Every tensor holds floating-point data (f32 or bf16), as the arithmetic kernels require. */
+  public static void floating(String op, Tensor... tensors) {
+    for (Tensor t : tensors) {
+      if (t.dtype() != DType.F32 && t.dtype() != DType.BF16) {
+        throw new IllegalArgumentException(op + ": expected f32 or bf16 data, got " + t.describe());
+      }
+    }
+  }
+
   /** {@code t} has dtype {@code expected}. */
   public static void dtype(String op, String name, Tensor t, DType expected) {
     if (t.dtype() != expected) {

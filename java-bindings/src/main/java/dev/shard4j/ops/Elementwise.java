@@ -26,6 +26,7 @@ public final class Elementwise {
   private static Device checkSame(String op, Tensor... ts) {
     Device d = Checks.sameDevice(op, ts);
     Checks.sameDtype(op, ts);
+    Checks.floating(op, ts);
     Checks.sameShape(op, ts);
     char name = 'a';
     for (Tensor t : ts) {

@@ -70,6 +70,7 @@ public final class LayerNorm {
     String op = "layernormForward";
     Device d = Checks.sameDevice(op, out, x, weight, bias);
     Checks.sameDtype(op, out, x, weight, bias);
+    Checks.floating(op, x);
     Checks.sameShape(op, out, x);
     long c = checkRows(op, x, weight, out, x, weight, bias);
     Checks.shape(op, "bias", bias, Shape.of(c));

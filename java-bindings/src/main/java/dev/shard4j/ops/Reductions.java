@@ -31,6 +31,7 @@ public final class Reductions {
   private static Tensor axisReduce(String op, boolean max, Tensor out, Tensor x, int axis) {
     Device d = Checks.sameDevice(op, out, x);
     Checks.sameDtype(op, out, x);
+    Checks.floating(op, x);
     Checks.contiguous(op, "x", x);
     Checks.contiguous(op, "out", out);
     int a = x.shape().normalizeAxis(axis, op);
@@ -81,6 +82,7 @@ public final class Reductions {
 
   private static void checkScalarOut(String op, Tensor out, Tensor x) {
     Checks.sameDevice(op, out, x);
+    Checks.floating(op, x);
     Checks.dtype(op, "out", out, DType.F32);
     if (out.numel() != 1) {
       throw new IllegalArgumentException(op + ": out must hold one element, got " + out.describe());

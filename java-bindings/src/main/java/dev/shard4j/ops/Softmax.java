@@ -18,6 +18,7 @@ public final class Softmax {
   private static Device check(String op, Tensor... ts) {
     Device d = Checks.sameDevice(op, ts);
     Checks.sameDtype(op, ts);
+    Checks.floating(op, ts);
     Checks.sameShape(op, ts);
     String[] names = {"out", "x", "dy"};
     for (int i = 0; i < ts.length; i++) {

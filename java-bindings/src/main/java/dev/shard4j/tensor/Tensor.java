@@ -352,6 +352,9 @@ public final class Tensor implements AutoCloseable {
   /** Copies {@code data} (converted to this dtype) into this contiguous tensor. */
   public void copyFrom(float[] data) {
     checkOpen("copyFrom");
+    if (dtype == DType.I32) {
+      throw new IllegalArgumentException("copyFrom: tensor " + describe() + " holds integers; use fromIntArray()");
+    }
     if (data.length != numel()) {
       throw new IllegalArgumentException("copyFrom: array has " + data.length + " elements, tensor " + describe()
           + " has " + numel());
@@ -381,6 +384,9 @@ public final class Tensor implements AutoCloseable {
   /** The elements in row-major order as fp32 (bf16 widened exactly). */
   public float[] toFloatArray() {
     checkOpen("toFloatArray");
+    if (dtype == DType.I32) {
+      throw new IllegalArgumentException("toFloatArray: tensor " + describe() + " holds integers; use toIntArray()");
+    }
     if (numel() > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("toFloatArray: " + describe() + " has more elements than a Java array holds");
     }
@@ -444,10 +450,17 @@ public final class Tensor implements AutoCloseable {
 
   private static void copyStrided(Tensor dst, Tensor src) {
     long[] dims = src.shape.toArray();
+    if ((dst.dtype == DType.I32) != (src.dtype == DType.I32)) {
+      throw new IllegalArgumentException("copy: cannot convert between integer and floating data: "
+          + src.describe() + " -> " + dst.describe());
+    }
+    // I32 -> I32 is a 4-byte move, which the f32 path performs bit-exactly.
+    int dstCode = dst.dtype == DType.I32 ? DType.F32.code() : dst.dtype.code();
+    int srcCode = src.dtype == DType.I32 ? DType.F32.code() : src.dtype.code();
     int status = dst.device().isCpu()
-        ? CopyBinding.s4j_copy_strided_cpu(dst.dataAddress(), dst.dtype.code(), src.dataAddress(), src.dtype.code(),
+        ? CopyBinding.s4j_copy_strided_cpu(dst.dataAddress(), dstCode, src.dataAddress(), srcCode,
             dims.length, dims, src.strides)
-        : CopyBinding.s4j_copy_strided_cuda(dst.dataAddress(), dst.dtype.code(), src.dataAddress(), src.dtype.code(),
+        : CopyBinding.s4j_copy_strided_cuda(dst.dataAddress(), dstCode, src.dataAddress(), srcCode,
             dims.length, dims, src.strides, CudaStream.currentHandle(dst.device()));
     NativeStatus.check(status, "copy " + src.describe() + " -> " + dst.describe());
   }
