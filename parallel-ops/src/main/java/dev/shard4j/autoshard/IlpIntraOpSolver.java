@@ -17,7 +17,8 @@ import java.util.List;
  */
 public final class IlpIntraOpSolver {
     private static final double COST_SCALE = 1e9;
-    private static final double MEM_SCALE = 1.0 / 1024;
+    /** The memory budget is scaled to this many integer units (per-node memory rounded up: conservative). */
+    private static final double MEM_UNITS = 1e9;
     private final double timeLimitSeconds;
     private final int workers;
 
@@ -33,7 +34,14 @@ public final class IlpIntraOpSolver {
         List<BoolVar[]> s = new ArrayList<>();
         LinearExprBuilder obj = LinearExpr.newBuilder();
         LinearExprBuilder mem = LinearExpr.newBuilder();
-        double minMem = 0;
+        double minMem = 0, maxMem = 0;
+        for (IntraOpProblem.Node n : p.nodes()) {
+            double mx = 0;
+            for (double x : n.memory()) mx = Math.max(mx, x);
+            maxMem += mx;
+        }
+        boolean memoryBinds = maxMem > p.memoryBudget();
+        double memScale = memoryBinds ? MEM_UNITS / p.memoryBudget() : 0;
         for (int i = 0; i < p.nodes().size(); i++) {
             IntraOpProblem.Node n = p.nodes().get(i);
             BoolVar[] v = new BoolVar[n.cost().length];
@@ -41,7 +49,7 @@ public final class IlpIntraOpSolver {
             for (int k = 0; k < v.length; k++) {
                 v[k] = m.newBoolVar("s" + i + "_" + k);
                 obj.addTerm(v[k], Math.round(n.cost()[k] * COST_SCALE));
-                mem.addTerm(v[k], (long) Math.ceil(n.memory()[k] * MEM_SCALE));
+                if (memoryBinds) mem.addTerm(v[k], (long) Math.ceil(n.memory()[k] * memScale));
                 nodeMin = Math.min(nodeMin, n.memory()[k]);
             }
             minMem += nodeMin;
@@ -73,7 +81,7 @@ public final class IlpIntraOpSolver {
         }
         // (3) memory: sum of per-node memory <= budget
         if (minMem > p.memoryBudget()) throw InfeasiblePlanException.memory(minMem, p.memoryBudget());
-        m.addLessOrEqual(mem, (long) Math.floor(p.memoryBudget() * MEM_SCALE));
+        if (memoryBinds) m.addLessOrEqual(mem, (long) MEM_UNITS);
         // objective: compute + communication + resharding
         m.minimize(obj);
         CpSolver solver = new CpSolver();
