@@ -1,24 +1,23 @@
 package dev.shard4j.autoshard;
 
 import com.google.ortools.Loader;
-import com.google.ortools.sat.CpModel;
-import com.google.ortools.sat.CpSolver;
-import com.google.ortools.sat.CpSolverStatus;
-import com.google.ortools.sat.LinearExpr;
-import com.google.ortools.sat.LinearExprBuilder;
-import com.google.ortools.sat.Literal;
-import com.google.ortools.sat.BoolVar;
+import com.google.ortools.linearsolver.MPConstraint;
+import com.google.ortools.linearsolver.MPObjective;
+import com.google.ortools.linearsolver.MPSolver;
+import com.google.ortools.linearsolver.MPSolverParameters;
+import com.google.ortools.linearsolver.MPVariable;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Alpa's intra-op ILP solved with OR-Tools CP-SAT. Costs are scaled to integer nanoseconds, memory to KiB.
- * Pure: problem in, solution out. Thread-safe (no shared state besides the one-time native library load).
+ * Alpa's intra-op ILP, solved as a MIP with OR-Tools (SCIP backend). Strategy variables are binary; edge variables
+ * are continuous in [0, 1]: with one-hot node variables, the row/column-sum constraints force each edge matrix to
+ * be exactly the outer product, so they need no integrality and the LP relaxation stays tight (this is what makes
+ * the solve fast). Costs are in microseconds, memory in units of the budget. Pure: problem in, solution out;
+ * thread-safe.
  */
 public final class IlpIntraOpSolver {
-    private static final double COST_SCALE = 1e9;
-    /** The memory budget is scaled to this many integer units (per-node memory rounded up: conservative). */
-    private static final double MEM_UNITS = 1e9;
+    private static final double COST_SCALE = 1e6;
     private final double timeLimitSeconds;
     private final int workers;
 
@@ -30,74 +29,79 @@ public final class IlpIntraOpSolver {
 
     /** Solves; throws {@link InfeasiblePlanException} when no assignment fits the budget. */
     public IntraOpSolution solve(IntraOpProblem p) {
-        CpModel m = new CpModel();
-        List<BoolVar[]> s = new ArrayList<>();
-        LinearExprBuilder obj = LinearExpr.newBuilder();
-        LinearExprBuilder mem = LinearExpr.newBuilder();
         double minMem = 0, maxMem = 0;
         for (IntraOpProblem.Node n : p.nodes()) {
-            double mx = 0;
-            for (double x : n.memory()) mx = Math.max(mx, x);
-            maxMem += mx;
+            double lo = Double.MAX_VALUE, hi = 0;
+            for (double x : n.memory()) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+            minMem += lo;
+            maxMem += hi;
         }
+        if (minMem > p.memoryBudget()) throw InfeasiblePlanException.memory(minMem, p.memoryBudget());
+        MPSolver m = MPSolver.createSolver("SCIP");
+        if (m == null) throw new IllegalStateException("OR-Tools SCIP backend is not available");
+        m.setTimeLimit((long) (timeLimitSeconds * 1000));
+        m.setNumThreads(workers);
+        MPObjective obj = m.objective();
+        List<MPVariable[]> s = new ArrayList<>();
         boolean memoryBinds = maxMem > p.memoryBudget();
-        double memScale = memoryBinds ? MEM_UNITS / p.memoryBudget() : 0;
+        // (3) memory: sum of per-node memory <= budget, scaled so that the budget is 1
+        MPConstraint mem = memoryBinds ? m.makeConstraint(Double.NEGATIVE_INFINITY, 1.0, "memory") : null;
         for (int i = 0; i < p.nodes().size(); i++) {
             IntraOpProblem.Node n = p.nodes().get(i);
-            BoolVar[] v = new BoolVar[n.cost().length];
-            double nodeMin = Double.MAX_VALUE;
-            for (int k = 0; k < v.length; k++) {
-                v[k] = m.newBoolVar("s" + i + "_" + k);
-                obj.addTerm(v[k], Math.round(n.cost()[k] * COST_SCALE));
-                if (memoryBinds) mem.addTerm(v[k], (long) Math.ceil(n.memory()[k] * memScale));
-                nodeMin = Math.min(nodeMin, n.memory()[k]);
-            }
-            minMem += nodeMin;
+            MPVariable[] v = new MPVariable[n.cost().length];
             // (1) exactly one strategy per node
-            m.addExactlyOne(v);
+            MPConstraint one = m.makeConstraint(1, 1, "one" + i);
+            for (int k = 0; k < v.length; k++) {
+                v[k] = m.makeBoolVar("s" + i + "_" + k);
+                one.setCoefficient(v[k], 1);
+                obj.setCoefficient(v[k], n.cost()[k] * COST_SCALE);
+                if (mem != null) mem.setCoefficient(v[k], n.memory()[k] / p.memoryBudget());
+            }
             s.add(v);
         }
         for (IntraOpProblem.Edge e : p.edges()) {
-            BoolVar[] su = s.get(e.u()), sv = s.get(e.v());
-            BoolVar[][] ev = new BoolVar[su.length][sv.length];
+            MPVariable[] su = s.get(e.u()), sv = s.get(e.v());
+            MPVariable[][] ev = new MPVariable[su.length][sv.length];
             for (int a = 0; a < su.length; a++) {
                 for (int b = 0; b < sv.length; b++) {
-                    ev[a][b] = m.newBoolVar("e" + e.u() + "_" + e.v() + "_" + a + "_" + b);
-                    long c = Math.round(e.cost()[a][b] * COST_SCALE);
-                    if (c != 0) obj.addTerm(ev[a][b], c);
+                    ev[a][b] = m.makeNumVar(0, 1, "e" + e.u() + "_" + e.v() + "_" + a + "_" + b);
+                    obj.setCoefficient(ev[a][b], e.cost()[a][b] * COST_SCALE);
                 }
             }
-            // (2) edge variable linearizes s_u[a] * s_v[b]: row sums equal s_u, column sums equal s_v
+            // (2) edge variables linearize s_u[a] * s_v[b]: row sums equal s_u[a], column sums equal s_v[b]
             for (int a = 0; a < su.length; a++) {
-                LinearExprBuilder row = LinearExpr.newBuilder();
-                for (int b = 0; b < sv.length; b++) row.add(ev[a][b]);
-                m.addEquality(row, su[a]);
+                MPConstraint row = m.makeConstraint(0, 0, "r" + e.u() + "_" + e.v() + "_" + a);
+                for (int b = 0; b < sv.length; b++) row.setCoefficient(ev[a][b], 1);
+                row.setCoefficient(su[a], -1);
             }
             for (int b = 0; b < sv.length; b++) {
-                LinearExprBuilder col = LinearExpr.newBuilder();
-                for (int a = 0; a < su.length; a++) col.add(ev[a][b]);
-                m.addEquality(col, sv[b]);
+                MPConstraint col = m.makeConstraint(0, 0, "c" + e.u() + "_" + e.v() + "_" + b);
+                for (int a = 0; a < su.length; a++) col.setCoefficient(ev[a][b], 1);
+                col.setCoefficient(sv[b], -1);
             }
         }
-        // (3) memory: sum of per-node memory <= budget
-        if (minMem > p.memoryBudget()) throw InfeasiblePlanException.memory(minMem, p.memoryBudget());
-        if (memoryBinds) m.addLessOrEqual(mem, (long) MEM_UNITS);
         // objective: compute + communication + resharding
-        m.minimize(obj);
-        CpSolver solver = new CpSolver();
-        solver.getParameters().setMaxTimeInSeconds(timeLimitSeconds);
-        solver.getParameters().setNumWorkers(workers);
-        CpSolverStatus st = solver.solve(m);
-        if (st == CpSolverStatus.INFEASIBLE || st == CpSolverStatus.MODEL_INVALID || st == CpSolverStatus.UNKNOWN) {
-            if (st == CpSolverStatus.UNKNOWN) {
-                throw new InfeasiblePlanException("intra-op ILP found no solution within " + timeLimitSeconds + " s");
+        obj.setMinimization();
+        MPSolverParameters params = new MPSolverParameters();
+        params.setDoubleParam(MPSolverParameters.DoubleParam.RELATIVE_MIP_GAP, 1e-9); // prove optimality
+        MPSolver.ResultStatus st = m.solve(params);
+        try {
+            if (st == MPSolver.ResultStatus.INFEASIBLE) throw InfeasiblePlanException.memory(minMem, p.memoryBudget());
+            if (st != MPSolver.ResultStatus.OPTIMAL && st != MPSolver.ResultStatus.FEASIBLE) {
+                throw new InfeasiblePlanException("intra-op ILP found no solution within " + timeLimitSeconds
+                        + " s (status " + st + ")");
             }
-            throw InfeasiblePlanException.memory(minMem, p.memoryBudget());
+            int[] choice = new int[p.nodes().size()];
+            for (int i = 0; i < choice.length; i++) {
+                double best = -1;
+                for (int k = 0; k < s.get(i).length; k++) {
+                    double x = s.get(i)[k].solutionValue();
+                    if (x > best) { best = x; choice[i] = k; }
+                }
+            }
+            return new IntraOpSolution(choice, p.cost(choice), p.memory(choice));
+        } finally {
+            m.delete();
         }
-        int[] choice = new int[p.nodes().size()];
-        for (int i = 0; i < choice.length; i++) {
-            for (int k = 0; k < s.get(i).length; k++) if (solver.booleanValue(s.get(i)[k])) choice[i] = k;
-        }
-        return new IntraOpSolution(choice, p.cost(choice), p.memory(choice));
     }
 }
