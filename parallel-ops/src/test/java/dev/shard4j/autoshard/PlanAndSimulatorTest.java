@@ -62,7 +62,8 @@ class PlanAndSimulatorTest {
         ClusterProfile c = TestGraphs.simpleCluster(4, 1, 1L << 30);
         AutoShardOptions o = AutoShardOptions.defaults().withMicroBatches(2);
         for (Plan p : List.of(ManualPlans.dataParallel(g, c, o), ManualPlans.megatron(g, c, o), ManualPlans.zero3(g, c, o),
-                ManualPlans.grid3d(g, c, o, 2, 1, 2), new AutoSharder(c, o).plan(g))) {
+                ManualPlans.grid3d(g, c, o, 2, 1, 2),
+                new AutoSharder(TestGraphs.simpleCluster(2, 1, 1L << 30), o).plan(new GptGraphBuilder(512, 32, 64, 4, 1, 4).build()))) {
             String json = p.toJson();
             Plan back = Plan.fromJson(json);
             assertEquals(p, back, json);
