@@ -83,8 +83,8 @@ class PlanAndSimulatorTest {
 
     @Test
     void autoPlanIsNeverWorseThanManualPlansOnH100() {
-        // GPT-3-like block shapes (d_model 2048, 16 heads, seq 2048, vocab 51200), 2 blocks; micro-batch 2, B = 8
-        Graph g = new GptGraphBuilder(51200, 2048, 2048, 16, 2, 2).build();
+        // GPT-3-like block shapes (d_model 2048, 16 heads, seq 2048, vocab 51200), 2 blocks; micro-batch 8, B = 8
+        Graph g = new GptGraphBuilder(51200, 2048, 2048, 16, 2, 8).build();
         ClusterProfile c = ClusterProfile.h100(1);
         AutoShardOptions o = AutoShardOptions.defaults().withMicroBatches(8);
         Simulator sim = new Simulator(g, c, o);
