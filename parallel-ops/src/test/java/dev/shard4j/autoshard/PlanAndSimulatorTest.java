@@ -90,12 +90,15 @@ class PlanAndSimulatorTest {
         Simulator sim = new Simulator(g, c, o);
         Plan auto = new AutoSharder(c, o).plan(g);
         double a = sim.estimate(auto).stepSeconds();
+        System.out.print(auto.summary());
         assertTrue(sim.estimate(auto).peakMemoryBytes() <= c.memoryBytes() * o.memoryFraction());
         List<Plan> manual = List.of(ManualPlans.dataParallel(g, c, o), ManualPlans.megatron(g, c, o),
                 ManualPlans.zero3(g, c, o), ManualPlans.grid3d(g, c, o, 2, 4, 1), ManualPlans.grid3d(g, c, o, 2, 2, 2),
                 ManualPlans.grid3d(g, c, o, 1, 4, 2), ManualPlans.grid3d(g, c, o, 4, 1, 2));
         for (Plan m : manual) {
             double t = sim.estimate(m).stepSeconds();
+            System.out.printf("%-12s step %8.3f ms, peak %6.2f GiB (auto %8.3f ms)%n", m.name(), t * 1e3,
+                    sim.estimate(m).peakMemoryBytes() / (1L << 30), a * 1e3);
             assertTrue(a <= t * (1 + 1e-9), "auto " + a + " s vs " + m.name() + " " + t + " s\n" + auto.summary());
         }
     }
