@@ -1,0 +1,98 @@
+package dev.shard4j.autoshard;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+/**
+ * What the planner knows about a cluster: topology, alpha-beta link parameters (alpha seconds per collective,
+ * beta seconds per byte of bus traffic), FLOP/s per op class and memory per device. Serialized as JSON. Immutable.
+ *
+ * @param name           label
+ * @param devicesPerNode devices in one node
+ * @param nodes          nodes
+ * @param intraAlpha     latency of a collective inside a node, seconds
+ * @param intraBeta      seconds per byte inside a node (1 / bus bandwidth)
+ * @param interAlpha     latency of a collective across nodes, seconds
+ * @param interBeta      seconds per byte across nodes
+ * @param flops          achievable FLOP/s per device per op class (keys: MATMUL, ELEMENTWISE)
+ * @param memoryBytes    memory per device, bytes
+ */
+public record ClusterProfile(String name, int devicesPerNode, int nodes, double intraAlpha, double intraBeta,
+                             double interAlpha, double interBeta, Map<OpKind.OpClass, Double> flops,
+                             long memoryBytes) {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final double GB = 1e9;
+    private static final long GIB = 1L << 30;
+
+    public ClusterProfile {
+        if (devicesPerNode <= 0 || nodes <= 0) {
+            throw new IllegalArgumentException("cluster " + name + ": devicesPerNode=" + devicesPerNode + " nodes=" + nodes);
+        }
+        flops = Map.copyOf(flops);
+        for (OpKind.OpClass c : OpKind.OpClass.values()) {
+            Double f = flops.get(c);
+            if (f == null || f <= 0) throw new IllegalArgumentException("cluster " + name + ": no FLOP/s for " + c);
+        }
+    }
+
+    /** Total devices. */
+    public int devices() { return devicesPerNode * nodes; }
+
+    /** FLOP/s for an op class. */
+    public double flopsFor(OpKind.OpClass c) { return flops.get(c); }
+
+    /** A copy with another node count. */
+    public ClusterProfile withNodes(int n) {
+        return new ClusterProfile(name, devicesPerNode, n, intraAlpha, intraBeta, interAlpha, interBeta, flops, memoryBytes);
+    }
+
+    /** A copy with other FLOP/s figures (e.g. measured ones). */
+    public ClusterProfile withFlops(Map<OpKind.OpClass, Double> f) {
+        return new ClusterProfile(name, devicesPerNode, nodes, intraAlpha, intraBeta, interAlpha, interBeta, f, memoryBytes);
+    }
+
+    /** A copy with other link parameters (e.g. fitted by {@link Profiler#fit}). */
+    public ClusterProfile withLinks(double intraA, double intraB, double interA, double interB) {
+        return new ClusterProfile(name, devicesPerNode, nodes, intraA, intraB, interA, interB, flops, memoryBytes);
+    }
+
+    /**
+     * Nodes of 8 H100 SXM (989 TFLOP/s bf16 dense, 80 GB, NVLink ~450 GB/s all-reduce bus bandwidth) joined by
+     * 400 Gb/s InfiniBand (50 GB/s). FLOP/s are the dense peaks; elementwise ops are memory bound, modelled as
+     * 1/100 of the matmul rate.
+     */
+    public static ClusterProfile h100(int nodes) {
+        return new ClusterProfile("8xH100-NVLink-IB400", 8, nodes, 5e-6, 1 / (450 * GB), 10e-6, 1 / (50 * GB),
+                Map.of(OpKind.OpClass.MATMUL, 989e12, OpKind.OpClass.ELEMENTWISE, 9.89e12), 80 * GIB);
+    }
+
+    /** p3.16xlarge nodes: 8 V100 (125 TFLOP/s fp16 tensor, 16 GB, NVLink ~130 GB/s), 25 Gb/s Ethernet. */
+    public static ClusterProfile v100(int nodes) {
+        return new ClusterProfile("p3.16xlarge-8xV100-Eth25", 8, nodes, 10e-6, 1 / (130 * GB), 50e-6, 1 / (3.125 * GB),
+                Map.of(OpKind.OpClass.MATMUL, 125e12, OpKind.OpClass.ELEMENTWISE, 1.25e12), 16 * GIB);
+    }
+
+    /**
+     * This CPU machine as one node of {@code devices} ranks: placeholder values (shared-memory links, ~1 TFLOP/s
+     * matmul) until {@link Profiler} measurements replace them via {@link #withLinks} and {@link #withFlops}.
+     */
+    public static ClusterProfile localCpu(int devices) {
+        return new ClusterProfile("local-cpu", devices, 1, 20e-6, 1 / (10 * GB), 20e-6, 1 / (10 * GB),
+                Map.of(OpKind.OpClass.MATMUL, 1e12, OpKind.OpClass.ELEMENTWISE, 2e10), 16 * GIB);
+    }
+
+    /** Pretty-printed JSON. */
+    public String toJson() {
+        try { return JSON.writeValueAsString(this); }
+        catch (IOException e) { throw new UncheckedIOException(e); }
+    }
+
+    /** Parses JSON written by {@link #toJson}. */
+    public static ClusterProfile fromJson(String json) {
+        try { return JSON.readValue(json, ClusterProfile.class); }
+        catch (IOException e) { throw new UncheckedIOException("cluster profile: " + e.getMessage(), e); }
+    }
+}

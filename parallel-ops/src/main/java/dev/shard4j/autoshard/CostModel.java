@@ -1,0 +1,67 @@
+package dev.shard4j.autoshard;
+
+/**
+ * Alpha-beta cost of collectives on the axes of a logical mesh placed on a cluster, and compute time. Axis 1 is the
+ * inner axis: it stays inside a node when n1 <= devicesPerNode; axis 0 is inside a node only when the whole mesh
+ * fits in one node. One method per collective; B is the full (gathered / reduced) buffer in bytes. Pure.
+ */
+public final class CostModel {
+    private final ClusterProfile cluster;
+    private final MeshShape mesh;
+
+    public CostModel(ClusterProfile cluster, MeshShape mesh) {
+        this.cluster = cluster;
+        this.mesh = mesh;
+    }
+
+    public MeshShape mesh() { return mesh; }
+
+    public ClusterProfile cluster() { return cluster; }
+
+    /** Whether mesh axis a spans nodes. */
+    public boolean crossesNodes(int axis) {
+        if (axis == 1) return mesh.n1() > cluster.devicesPerNode();
+        return mesh.devices() > cluster.devicesPerNode();
+    }
+
+    private double alpha(int axis) { return crossesNodes(axis) ? cluster.interAlpha() : cluster.intraAlpha(); }
+
+    private double beta(int axis) { return crossesNodes(axis) ? cluster.interBeta() : cluster.intraBeta(); }
+
+    private double factor(int axis) {
+        int n = mesh.size(axis);
+        return (n - 1) / (double) n;
+    }
+
+    /** all-gather to B bytes: alpha + beta (n-1)/n B; 0 on a size-1 axis. */
+    public double allGather(double bytes, int axis) {
+        return mesh.size(axis) == 1 ? 0 : alpha(axis) + beta(axis) * factor(axis) * bytes;
+    }
+
+    /** all-reduce of B bytes: alpha + 2 beta (n-1)/n B. */
+    public double allReduce(double bytes, int axis) {
+        return mesh.size(axis) == 1 ? 0 : alpha(axis) + 2 * beta(axis) * factor(axis) * bytes;
+    }
+
+    /** reduce-scatter of B bytes: alpha + beta (n-1)/n B. */
+    public double reduceScatter(double bytes, int axis) {
+        return mesh.size(axis) == 1 ? 0 : alpha(axis) + beta(axis) * factor(axis) * bytes;
+    }
+
+    /** all-to-all of B bytes: alpha + beta (n-1)/n B / n (each device sends (n-1)/n of its B/n shard). */
+    public double allToAll(double bytes, int axis) {
+        int n = mesh.size(axis);
+        return n == 1 ? 0 : alpha(axis) + beta(axis) * factor(axis) * bytes / n;
+    }
+
+    /** Point-to-point send of B bytes between pipeline stages (inter-node link when the cluster has several nodes). */
+    public double sendRecv(double bytes) {
+        return cluster.nodes() > 1 ? cluster.interAlpha() + cluster.interBeta() * bytes
+                : cluster.intraAlpha() + cluster.intraBeta() * bytes;
+    }
+
+    /** Seconds to execute FLOPs of an op class on one device. */
+    public double compute(double flops, OpKind.OpClass opClass) {
+        return flops / cluster.flopsFor(opClass);
+    }
+}

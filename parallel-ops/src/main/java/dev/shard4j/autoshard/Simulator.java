@@ -1,0 +1,83 @@
+package dev.shard4j.autoshard;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Estimates step time and per-device memory of any {@link Plan} on any {@link ClusterProfile}, with the same cost
+ * model the solvers use: stage time t_i = compute + communication + resharding of its ops per micro-batch (gradient
+ * synchronisation amortised over the B micro-batches); step = sum(t_i) + (B-1) max(t_i) (the bubble of 1F1B and
+ * GPipe alike); memory = weights/grads/optimizer state + in-flight micro-batches' activations (1F1B: stage i of S
+ * holds min(S - i, B); GPipe: B). The graph is the one of a single micro-batch. Pure.
+ */
+public final class Simulator {
+    /** Result per stage and overall. */
+    public record Estimate(double stepSeconds, double[] stageSeconds, double[] stageMemoryBytes) {
+        /** Largest per-device memory over stages. */
+        public double peakMemoryBytes() {
+            double m = 0;
+            for (double x : stageMemoryBytes) m = Math.max(m, x);
+            return m;
+        }
+    }
+
+    private final Graph graph;
+    private final ClusterProfile cluster;
+    private final AutoShardOptions options;
+
+    public Simulator(Graph microBatchGraph, ClusterProfile cluster, AutoShardOptions options) {
+        this.graph = microBatchGraph;
+        this.cluster = cluster;
+        this.options = options;
+    }
+
+    /** Estimates a plan; throws if the plan names a strategy the op does not have on its mesh. */
+    public Estimate estimate(Plan plan) {
+        int S = plan.stages().size();
+        double[] t = new double[S], mem = new double[S];
+        int devices = 0;
+        for (int i = 0; i < S; i++) {
+            Plan.StagePlan st = plan.stages().get(i);
+            devices += st.submesh().devices();
+            if (st.mesh().devices() != st.submesh().devices()) {
+                throw new IllegalArgumentException("stage " + i + ": logical mesh " + st.mesh() + " on sub-mesh " + st.submesh());
+            }
+            IntraOpProblem p = IntraOpProblem.of(graph.slice(st.firstLayer(), st.lastLayer()),
+                    new CostModel(cluster, st.mesh()), options.withMicroBatches(plan.microBatches()), 1, Double.MAX_VALUE);
+            int[] choice = choiceOf(p, st, i);
+            t[i] = p.cost(choice);
+            double act = 0, params = 0;
+            IntraOpProblem q = IntraOpProblem.of(graph.slice(st.firstLayer(), st.lastLayer()),
+                    new CostModel(cluster, st.mesh()), options, 0, Double.MAX_VALUE);
+            params = q.memory(choice);
+            act = p.memory(choice) - params;
+            int copies = plan.schedule().equals("GPipe") ? plan.microBatches() : Math.min(S - i, plan.microBatches());
+            mem[i] = params + copies * act;
+        }
+        if (devices > cluster.devices()) {
+            throw new IllegalArgumentException("plan uses " + devices + " devices, cluster has " + cluster.devices());
+        }
+        return new Estimate(InterOpSolver.pipelineTime(t, plan.microBatches()), t, mem);
+    }
+
+    static int[] choiceOf(IntraOpProblem p, Plan.StagePlan st, int stageIndex) {
+        int[] choice = new int[p.nodes().size()];
+        for (int n = 0; n < choice.length; n++) {
+            IntraOpProblem.Node node = p.nodes().get(n);
+            String root = node.ops().get(0);
+            Plan.OpSharding os = st.ops().get(root);
+            if (os == null) throw new IllegalArgumentException("stage " + stageIndex + ": plan has no sharding for op " + root);
+            choice[n] = -1;
+            List<String> names = new ArrayList<>();
+            for (int k = 0; k < node.strategies().size(); k++) {
+                names.add(node.strategies().get(k).name());
+                if (node.strategies().get(k).name().equals(os.strategy())) choice[n] = k;
+            }
+            if (choice[n] < 0) {
+                throw new IllegalArgumentException("stage " + stageIndex + ": op " + root + " has no strategy '"
+                        + os.strategy() + "' on mesh " + st.mesh() + " (valid: " + names + ")");
+            }
+        }
+        return choice;
+    }
+}
