@@ -24,6 +24,13 @@ inline float bf16_to_f32(uint16_t h) {
   return f;
 }
 
+// Typed element access used by kernels templated on the storage type (float or bf16 bits).
+using bf16 = uint16_t;
+inline float ld(const float* p, int64_t i) { return p[i]; }
+inline float ld(const bf16* p, int64_t i) { return bf16_to_f32(p[i]); }
+inline void st(float* p, int64_t i, float v) { p[i] = v; }
+inline void st(bf16* p, int64_t i, float v) { p[i] = f32_to_bf16(v); }
+
 inline bool valid_dtype(int dtype) { return dtype == S4J_F32 || dtype == S4J_BF16; }
 inline int64_t dtype_size(int dtype) { return dtype == S4J_BF16 ? 2 : 4; }
 
@@ -38,6 +45,9 @@ inline int threads_for(int64_t work) {
 }
 
 }  // namespace s4j
+
+// fp32 loops compiled for AVX-512, AVX2+FMA and portable x86-64; the loader picks one at run time.
+#define S4J_CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
 
 #define S4J_CHECK_ARG(cond) \
   do {                      \

@@ -5,16 +5,12 @@
 #include "cpu_common.h"
 #include "fast_math.h"
 
-#define S4J_CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
 
 namespace {
 
-using bf16 = uint16_t;
-
-inline float ld(const float* p, int64_t i) { return p[i]; }
-inline float ld(const bf16* p, int64_t i) { return s4j::bf16_to_f32(p[i]); }
-inline void st(float* p, int64_t i, float v) { p[i] = v; }
-inline void st(bf16* p, int64_t i, float v) { p[i] = s4j::f32_to_bf16(v); }
+using s4j::bf16;
+using s4j::ld;
+using s4j::st;
 
 constexpr int64_t kChunk = 16384;
 

@@ -6,15 +6,12 @@
 
 #include "cpu_common.h"
 
-#define S4J_CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
 
 namespace {
 
-using bf16 = uint16_t;
-inline float ld(const float* p, int64_t i) { return p[i]; }
-inline float ld(const bf16* p, int64_t i) { return s4j::bf16_to_f32(p[i]); }
-inline void st(float* p, int64_t i, float v) { p[i] = v; }
-inline void st(bf16* p, int64_t i, float v) { p[i] = s4j::f32_to_bf16(v); }
+using s4j::bf16;
+using s4j::ld;
+using s4j::st;
 
 // out (C) = (x - mean) * rstd * w + b for one row; returns mean and rstd. Two-pass statistics (mean, then the
 // centred sum of squares) for accuracy; the row is in L1/L2 for the second and third reads.

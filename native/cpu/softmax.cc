@@ -8,15 +8,12 @@
 #include "cpu_common.h"
 #include "fast_math.h"
 
-#define S4J_CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
 
 namespace {
 
-using bf16 = uint16_t;
-inline float ld(const float* p, int64_t i) { return p[i]; }
-inline float ld(const bf16* p, int64_t i) { return s4j::bf16_to_f32(p[i]); }
-inline void st(float* p, int64_t i, float v) { p[i] = v; }
-inline void st(bf16* p, int64_t i, float v) { p[i] = s4j::f32_to_bf16(v); }
+using s4j::bf16;
+using s4j::ld;
+using s4j::st;
 
 // out[0, n) = softmax(x[0, n)); out[n, cols) = 0 (masked). Three passes over a row that stays in L1/L2: max,
 // exp(x - max) with the sum, then the scaling. f32 rows keep exp(x - max) in out between the last two passes (one
