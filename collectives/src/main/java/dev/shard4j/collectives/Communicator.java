@@ -29,7 +29,10 @@ public interface Communicator extends AutoCloseable {
   /** The number of ranks in the group. */
   int size();
 
-  /** In place: every rank's {@code t} becomes the element-wise reduction of all ranks' {@code t}. */
+  /**
+   * In place: every rank's {@code t} becomes the element-wise reduction of all ranks' {@code t}. Any element count
+   * is allowed (also 0 and counts not divisible by {@link #size()}); every rank gets bit-identical results.
+   */
   void allReduce(Tensor t, ReduceOp op);
 
   /**
@@ -87,8 +90,9 @@ public interface Communicator extends AutoCloseable {
    * Collective: splits the group into sub-communicators, one per distinct non-negative {@code color}; ranks with
    * the same color form a group ordered by {@code key}, then by their rank here. A rank passing a negative color
    * takes part in the call but joins no group and gets {@code null}. The caller owns the returned communicator
-   * and must close it; it shares nothing with this one except the timeout, and aborting either does not abort
-   * the other.
+   * and must close it; it has its own barriers and channels and the same timeout. Aborting (or a failure of)
+   * this group also fails the sub-group, so no rank hangs in a sub-group after its parent broke; aborting the
+   * sub-group does not affect this one.
    */
   Communicator split(int color, int key);
 

@@ -118,6 +118,26 @@ class LocalFailureTest {
   }
 
   @Test
+  void failureOfTheParentGroupUnblocksSubGroups() {
+    long start = System.nanoTime();
+    LocalCluster.RankFailedException e = assertThrows(LocalCluster.RankFailedException.class,
+        () -> LocalCluster.run(4, Duration.ofSeconds(60), c -> {
+          try (Communicator sub = c.split(c.rank() % 2, 0)) {
+            if (c.rank() == 1) {
+              throw new IllegalStateException("rank 1 gives up");
+            }
+            if (c.rank() == 3) {
+              sub.barrier(); // waits for rank 1 forever without propagation
+            } else {
+              c.barrier();
+            }
+          }
+        }));
+    assertEquals(1, e.rank());
+    assertTrue((System.nanoTime() - start) / 1_000_000 < 10_000);
+  }
+
+  @Test
   void mismatchedCountsAndOpsAreDetectedOnAllRanks() {
     for (int variant = 0; variant < 2; variant++) {
       int v = variant;

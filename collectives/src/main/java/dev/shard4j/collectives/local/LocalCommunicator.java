@@ -166,6 +166,7 @@ public final class LocalCommunicator implements Communicator {
       for (List<Integer> members : byColor.values()) {
         members.sort(Comparator.<Integer>comparingInt(r -> g.slots[r].key()).thenComparingInt(r -> r));
         LocalGroup sub = new LocalGroup(members.size(), g.timeout);
+        g.addChild(sub);
         for (int i = 0; i < members.size(); i++) {
           g.results[members.get(i)] = new LocalCommunicator(sub, i);
         }
@@ -187,6 +188,7 @@ public final class LocalCommunicator implements Communicator {
     }
     closed = true;
     drainAsync();
+    group.memberClosed();
     if (worker != null) {
       worker.shutdown();
       try {

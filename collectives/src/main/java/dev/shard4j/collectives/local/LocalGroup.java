@@ -24,6 +24,10 @@ final class LocalGroup {
   /** channels[src * size + dst]: messages from src to dst. */
   final List<LinkedBlockingQueue<Transfer>> channels;
 
+  /** Groups created from this one by split; a failure of this group fails them too. */
+  private final List<LocalGroup> children = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile LocalGroup parent;
+  private final java.util.concurrent.atomic.AtomicInteger open;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition tripped = lock.newCondition();
   private final boolean[] arrived;
@@ -37,9 +41,27 @@ final class LocalGroup {
     this.slots = new Desc[size];
     this.results = new Object[size];
     this.arrived = new boolean[size];
+    this.open = new java.util.concurrent.atomic.AtomicInteger(size);
     this.channels = new ArrayList<>(size * size);
     for (int i = 0; i < size * size; i++) {
       channels.add(new LinkedBlockingQueue<>());
+    }
+  }
+
+  /** Registers a group split from this one, so that aborting or breaking this group also breaks it. */
+  void addChild(LocalGroup child) {
+    child.parent = this;
+    children.add(child);
+    CommunicatorException f = failure;
+    if (f != null) {
+      child.fail(new CommunicatorException("parent group failed: " + f.getMessage(), f));
+    }
+  }
+
+  /** Called once per member on close; the last close detaches this group from its parent. */
+  void memberClosed() {
+    if (open.decrementAndGet() == 0 && parent != null) {
+      parent.children.remove(this);
     }
   }
 
@@ -65,6 +87,11 @@ final class LocalGroup {
       tripped.signalAll();
     } finally {
       lock.unlock();
+    }
+    for (LocalGroup child : children) {
+      if (child.failure == null) {
+        child.fail(new CommunicatorException("parent group failed: " + failure.getMessage(), failure));
+      }
     }
     for (LinkedBlockingQueue<Transfer> q : channels) {
       Transfer t;
