@@ -76,12 +76,15 @@ public record ClusterProfile(String name, int devicesPerNode, int nodes, double 
     }
 
     /**
-     * This CPU machine as one node of {@code devices} ranks: placeholder values (shared-memory links, ~1 TFLOP/s
-     * matmul) until {@link Profiler} measurements replace them via {@link #withLinks} and {@link #withFlops}.
+     * One CPU node of {@code devices} ranks, one core each, with defaults from the 2026-11-24 JMH runs in
+     * docs/benchmarks.md on a Zen 5 core: matmul 1.8e11 FLOP/s (fp32 GEMM, n = 2048, 1 thread), elementwise 2.5e9
+     * FLOP/s (GELU at 20 GB/s), shared-memory links at the 1-thread copy bandwidth (about 35 GB/s) with a 20 us
+     * synchronization latency (not yet measured: the local collectives have no benchmark yet). {@link Profiler}
+     * measurements of the actual machine replace them via {@link #withLinks} and {@link #withFlops}.
      */
     public static ClusterProfile localCpu(int devices) {
-        return new ClusterProfile("local-cpu", devices, 1, 20e-6, 1 / (10 * GB), 20e-6, 1 / (10 * GB),
-                Map.of(OpKind.OpClass.MATMUL, 1e12, OpKind.OpClass.ELEMENTWISE, 2e10), 16 * GIB);
+        return new ClusterProfile("local-cpu", devices, 1, 20e-6, 1 / (35 * GB), 20e-6, 1 / (35 * GB),
+                Map.of(OpKind.OpClass.MATMUL, 1.8e11, OpKind.OpClass.ELEMENTWISE, 2.5e9), 16 * GIB);
     }
 
     /** Pretty-printed JSON. */
