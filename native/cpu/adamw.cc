@@ -7,7 +7,7 @@
 
 namespace {
 
-__attribute__((target_clones("avx512f", "avx2,fma", "default")))
+S4J_CLONES
 void adamw_range(float* __restrict p, float* __restrict m, float* __restrict v, const float* __restrict g, int64_t n,
                  float decay, float beta1, float beta2, float step_size, float inv_sqrt_bc2, float eps, float gs) {
   const float ob1 = 1.0f - beta1, ob2 = 1.0f - beta2;
@@ -23,7 +23,7 @@ void adamw_range(float* __restrict p, float* __restrict m, float* __restrict v, 
   }
 }
 
-__attribute__((target_clones("avx512f", "avx2,fma", "default")))
+S4J_CLONES
 void sgd_range(float* __restrict p, float* __restrict buf, const float* __restrict g, int64_t n, float lr, float mom,
                float wd, int nesterov, int first, float gs) {
   if (mom == 0.0f) {

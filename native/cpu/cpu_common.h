@@ -46,8 +46,9 @@ inline int threads_for(int64_t work) {
 
 }  // namespace s4j
 
-// fp32 loops compiled for AVX-512, AVX2+FMA and portable x86-64; the loader picks one at run time.
-#define S4J_CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default")))
+// Loops compiled for AVX-512, Haswell (AVX2 + FMA) and portable x86-64; the loader picks one at run time. (A clone
+// list entry "avx2,fma" would make two clones, one per feature, so the AVX2+FMA level is named by its architecture.)
+#define S4J_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
 
 #define S4J_CHECK_ARG(cond) \
   do {                      \

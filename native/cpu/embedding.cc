@@ -14,13 +14,13 @@ int64_t first_bad(const int32_t* ids, int64_t n, int64_t lo, int64_t hi, int str
   return -1;
 }
 
-__attribute__((target_clones("avx512f", "avx2,fma", "default")))
+S4J_CLONES
 void add_row_f32(float* __restrict d, const float* __restrict s, int64_t n) {
 #pragma omp simd
   for (int64_t j = 0; j < n; ++j) d[j] += s[j];
 }
 
-__attribute__((target_clones("avx512f", "avx2,fma", "default")))
+S4J_CLONES
 void add_row_bf16(float* __restrict d, const uint16_t* __restrict s, int64_t n) {
 #pragma omp simd
   for (int64_t j = 0; j < n; ++j) {
