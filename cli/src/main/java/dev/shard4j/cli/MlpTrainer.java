@@ -66,7 +66,7 @@ public final class MlpTrainer implements AutoCloseable {
     return Tensor.fromArray(v, shape, DType.F32, device);
   }
 
-  /** y = w2 gelu(x w1 + b1) + b2; when {@code pre} is given it receives x w1 (before the bias), h the activation. */
+  /** y = w2 gelu(x w1 + b1) + b2; when {@code saved} is given it receives x w1 (before the bias) and the activation. */
   private static Tensor forward(Tensor x, Tensor w1, Tensor b1, Tensor w2, Tensor b2, Tensor[] saved) {
     Tensor xw = Gemm.matmul(x, w1);
     Tensor h = Elementwise.biasGeluForward(xw, b1);
@@ -97,9 +97,8 @@ public final class MlpTrainer implements AutoCloseable {
       float loss = (float) (Reductions.sumSquares(diff) / count);
       Tensor dy = Elementwise.scale(diff, 2.0f / count);
 
-      for (Tensor g : grads) {
-        Elementwise.scale(g, g, 0f);
-      }
+      // dW1, dW2 and db2 are overwritten below; only db1 is accumulated into, so only it is cleared.
+      Elementwise.scale(grads[1], grads[1], 0f);
       // layer 2: dW2 = h^T dy, db2 = sum_rows dy, dh = dy W2^T
       Gemm.gemm(grads[2], saved[1].transpose(0, 1), dy, 1f, 0f);
       Reductions.sum(grads[3], dy, 0);
