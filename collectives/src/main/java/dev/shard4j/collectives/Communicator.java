@@ -86,6 +86,21 @@ public interface Communicator extends AutoCloseable {
   /** Asynchronous {@link #broadcast(Tensor, int)}. */
   Work broadcastAsync(Tensor t, int root);
 
+  /** Asynchronous {@link #reduce(Tensor, int, ReduceOp)}. */
+  Work reduceAsync(Tensor t, int root, ReduceOp op);
+
+  /** Asynchronous {@link #allToAll(Tensor, Tensor)}. */
+  Work allToAllAsync(Tensor in, Tensor out);
+
+  /**
+   * Asynchronous {@link #send(Tensor, int)}. Like every async call it runs in issue order with the other calls of
+   * this communicator, so a rank that posts a send and then a receive waits for the send to be matched first.
+   */
+  Work sendAsync(Tensor t, int peer);
+
+  /** Asynchronous {@link #recv(Tensor, int)}; runs in issue order like {@link #sendAsync}. */
+  Work recvAsync(Tensor t, int peer);
+
   /**
    * Collective: splits the group into sub-communicators, one per distinct non-negative {@code color}; ranks with
    * the same color form a group ordered by {@code key}, then by their rank here. A rank passing a negative color

@@ -145,6 +145,26 @@ public final class LocalCommunicator implements Communicator {
   }
 
   @Override
+  public Work reduceAsync(Tensor t, int root, ReduceOp op) {
+    return call(validate("reduce", t, t, op, root), true);
+  }
+
+  @Override
+  public Work allToAllAsync(Tensor in, Tensor out) {
+    return call(validate("allToAll", in, out, null, -1), true);
+  }
+
+  @Override
+  public Work sendAsync(Tensor t, int peer) {
+    return call(validate("send", t, t, null, peer), true);
+  }
+
+  @Override
+  public Work recvAsync(Tensor t, int peer) {
+    return call(validate("recv", t, t, null, peer), true);
+  }
+
+  @Override
   public Communicator split(int color, int key) {
     checkUsable("split");
     Desc d = new Desc("split", 0, 0, DType.F32, null, -1, 0, 0, color, key);
