@@ -20,6 +20,7 @@ final class NcclLibrary {
 
   private static volatile Availability cached;
   private static volatile int version;
+  private static volatile String loadProblem;
 
   private NcclLibrary() {}
 
@@ -78,8 +79,22 @@ final class NcclLibrary {
     return Availability.yes();
   }
 
-  /** Null when the NCCL preset and its native libraries load, else what failed. */
+  /** Null when the NCCL preset and its native libraries load, else what failed (the first attempt's answer). */
   static String loadProblem() {
+    String p = loadProblem;
+    if (p == null) {
+      synchronized (NcclLibrary.class) {
+        if (loadProblem == null) {
+          String q = tryLoad();
+          loadProblem = q == null ? "" : q;
+        }
+        p = loadProblem;
+      }
+    }
+    return p.isEmpty() ? null : p;
+  }
+
+  private static String tryLoad() {
     try {
       Loader.load(nccl.class);
       return null;
