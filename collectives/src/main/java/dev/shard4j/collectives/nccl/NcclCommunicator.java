@@ -381,7 +381,11 @@ public final class NcclCommunicator implements Communicator {
     }
     cudart.cudaEventDestroy(inputsReady);
     cudart.cudaFree(barrierBuffer);
-    stream.close();
+    try {
+      stream.close();
+    } catch (RuntimeException ignored) {
+      // the stream is gone either way; close() does not fail
+    }
     if (previous >= 0) {
       cudart.cudaSetDevice(previous);
     }
