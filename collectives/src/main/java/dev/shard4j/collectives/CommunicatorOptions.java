@@ -1,5 +1,6 @@
 package dev.shard4j.collectives;
 
+import dev.shard4j.tensor.Device;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,7 +19,7 @@ import java.util.TreeMap;
  * @param group the group name, unique per store; every store key of the group starts with it
  * @param properties backend-specific settings, by name (documented by each backend); unknown names are ignored
  */
-public record CommunicatorOptions(int rank, int size, Store store, dev.shard4j.tensor.Device device,
+public record CommunicatorOptions(int rank, int size, Store store, Device device,
     Duration timeout, String group, Map<String, String> properties) {
   /** The default timeout: 60 seconds, as {@link dev.shard4j.collectives.local.LocalCluster#DEFAULT_TIMEOUT}. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
@@ -51,12 +52,12 @@ public record CommunicatorOptions(int rank, int size, Store store, dev.shard4j.t
 
   /** Rank {@code rank} of {@code size} on the CPU, with the default timeout and group name and no properties. */
   public static CommunicatorOptions of(int rank, int size, Store store) {
-    return new CommunicatorOptions(rank, size, store, dev.shard4j.tensor.Device.CPU, DEFAULT_TIMEOUT, DEFAULT_GROUP,
+    return new CommunicatorOptions(rank, size, store, Device.CPU, DEFAULT_TIMEOUT, DEFAULT_GROUP,
         Map.of());
   }
 
   /** A copy on {@code newDevice}. */
-  public CommunicatorOptions withDevice(dev.shard4j.tensor.Device newDevice) {
+  public CommunicatorOptions withDevice(Device newDevice) {
     return new CommunicatorOptions(rank, size, store, newDevice, timeout, group, properties);
   }
 
