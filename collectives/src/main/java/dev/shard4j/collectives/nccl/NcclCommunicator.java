@@ -119,10 +119,11 @@ public final class NcclCommunicator implements Communicator {
     arrive(store, group + "/nccl/arrive", options.rank(), options.size(), options.timeout(), what + ": init");
     byte[] id;
     if (options.rank() == 0) {
-      ncclUniqueId uid = new ncclUniqueId();
-      checkNccl(nccl.ncclGetUniqueId(uid), what, "ncclGetUniqueId", null);
-      id = new byte[nccl.NCCL_UNIQUE_ID_BYTES];
-      uid.internal().get(id);
+      try (ncclUniqueId made = new ncclUniqueId()) {
+        checkNccl(nccl.ncclGetUniqueId(made), what, "ncclGetUniqueId", null);
+        id = new byte[nccl.NCCL_UNIQUE_ID_BYTES];
+        made.internal().get(id);
+      }
       store.set(group + "/nccl/id", id);
     } else {
       id = store.get(group + "/nccl/id", options.timeout());
@@ -131,10 +132,11 @@ public final class NcclCommunicator implements Communicator {
       throw new CommunicatorException(what + ": the NCCL id in the store at '" + group + "/nccl/id' has " + id.length
           + " bytes, expected " + nccl.NCCL_UNIQUE_ID_BYTES);
     }
-    ncclUniqueId uid = new ncclUniqueId();
-    uid.internal().put(id);
     ncclComm c = new ncclComm();
-    checkNccl(nccl.ncclCommInitRank(c, options.size(), uid, options.rank()), what, "ncclCommInitRank", null);
+    try (ncclUniqueId uid = new ncclUniqueId()) {
+      uid.internal().put(id);
+      checkNccl(nccl.ncclCommInitRank(c, options.size(), uid, options.rank()), what, "ncclCommInitRank", null);
+    }
     return open(c, options.rank(), options.size(), options.device(), options.timeout(), store,
         new GroupSignal(store, group), what);
   }
@@ -446,7 +448,9 @@ public final class NcclCommunicator implements Communicator {
           checkCuda(cudart.cudaEventRecord(inputsReady, streamOf(caller)), ctx, "cudaEventRecord");
           checkCuda(cudart.cudaStreamWaitEvent(streamPtr, inputsReady, 0), ctx, "cudaStreamWaitEvent");
         }
-        issue(call, ctx);
+        if (call.count() > 0) {
+          issue(call, ctx); // zero-element calls match on every rank, so all of them skip NCCL alike
+        }
         done = newEvent(ctx);
         checkCuda(cudart.cudaEventRecord(done, streamPtr), ctx, "cudaEventRecord");
         return done;
