@@ -22,9 +22,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 import org.bytedeco.cuda.cudart.CUevent_st;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cudart;
@@ -63,16 +60,13 @@ import org.bytedeco.javacpp.Pointer;
  * communicator's device by every call.
  */
 public final class NcclCommunicator implements Communicator {
-  private static final long SIGNAL_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-  private static final long FIRST_SIGNAL_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-
   private final int rank;
   private final int size;
   private final Device device;
   private final Duration timeout;
   private final Store store;
   private final GroupSignal signal;
-  private final ReentrantLock lock = new ReentrantLock();
+  private final FailureGuard guard = new FailureGuard(this::abortHandle);
   private ncclComm comm;
   private final CudaStream stream;
   private final CUstream_st streamPtr;
@@ -80,8 +74,6 @@ public final class NcclCommunicator implements Communicator {
   private final Pointer barrierBuffer;
   private final Set<NcclWork> pending = ConcurrentHashMap.newKeySet();
   private final List<NcclCommunicator> children = new CopyOnWriteArrayList<>();
-  private final Object failLock = new Object();
-  private volatile CommunicatorException failure;
   private volatile boolean closed;
   private int splits;
 
@@ -306,7 +298,7 @@ public final class NcclCommunicator implements Communicator {
       throw e;
     }
     ncclComm child = new ncclComm();
-    lock.lock();
+    guard.lock();
     try {
       checkHealthy("split");
       checkNccl(nccl.ncclCommSplit(comm, color < 0 ? nccl.NCCL_SPLIT_NOCOLOR : color, key, child, null), what,
@@ -315,7 +307,7 @@ public final class NcclCommunicator implements Communicator {
       fail(e, true);
       throw e;
     } finally {
-      release();
+      guard.unlock();
     }
     if (color < 0 || child.isNull()) {
       return null;
@@ -332,8 +324,9 @@ public final class NcclCommunicator implements Communicator {
     NcclCommunicator sub = open(child, childRank[0], childSize[0], device, timeout, store,
         signal.child(base + "/color" + color), what);
     children.add(sub);
-    if (failure != null) {
-      sub.fail(new CommunicatorException("parent group failed: " + failure.getMessage()), false);
+    CommunicatorException f = guard.failure();
+    if (f != null) {
+      sub.fail(new CommunicatorException("parent group failed: " + f.getMessage(), f), false);
     }
     return sub;
   }
@@ -368,10 +361,10 @@ public final class NcclCommunicator implements Communicator {
     }
     int previous = currentDevice();
     cudart.cudaSetDevice(device.index());
-    lock.lock();
+    guard.lock();
     try {
       if (comm != null) {
-        if (failure == null) {
+        if (guard.failure() == null) {
           nccl.ncclCommDestroy(comm);
         } else {
           nccl.ncclCommAbort(comm);
@@ -379,7 +372,7 @@ public final class NcclCommunicator implements Communicator {
         comm = null;
       }
     } finally {
-      lock.unlock();
+      guard.unlock();
     }
     cudart.cudaEventDestroy(inputsReady);
     cudart.cudaFree(barrierBuffer);
@@ -438,7 +431,7 @@ public final class NcclCommunicator implements Communicator {
   private CUevent_st enqueue(NcclCall call) {
     String ctx = context(call);
     setDevice(device, ctx);
-    lock.lock();
+    guard.lock();
     CUevent_st done = null;
     try {
       checkHealthy(call.op().label);
@@ -462,7 +455,7 @@ public final class NcclCommunicator implements Communicator {
         throw e;
       }
     } finally {
-      release();
+      guard.unlock();
     }
   }
 
@@ -518,56 +511,42 @@ public final class NcclCommunicator implements Communicator {
   }
 
   /**
-   * Polls {@code event} until it completes (true), {@code until} passes (false), or the call fails: a CUDA error,
-   * an NCCL asynchronous error, a failure of this group seen locally or in the store, or {@code deadline} passing
-   * (then the group is aborted). Backs off from spinning to yielding to parking 100 microseconds.
+   * Waits for the call whose completion {@code event} marks: true when it completed, false when {@code until}
+   * passes first; throws when it fails (see {@link CompletionPoller#await}).
    */
   boolean waitFor(CUevent_st event, NcclCall call, long deadline, long until) {
-    long nextSignalPoll = System.nanoTime() + FIRST_SIGNAL_POLL_NANOS;
-    for (int spins = 0;; spins++) {
-      int q = cudart.cudaEventQuery(event);
-      CommunicatorException f = failure;
-      if (f != null) {
-        throw new CommunicatorException(context(call) + ": the group failed: " + f.getMessage(), f);
-      }
-      if (q == cudart.cudaSuccess) {
-        return true;
-      }
-      if (q != cudart.cudaErrorNotReady) {
-        throw failNow(NcclErrors.cuda(context(call), "cudaEventQuery", q));
-      }
-      if (spins >= 64) {
-        pollAsyncError(call);
-      }
-      long now = System.nanoTime();
-      if (now - deadline >= 0) {
-        throw failNow(timedOut(call));
-      }
-      if (now - until >= 0) {
-        return false;
-      }
-      if (now - nextSignalPoll >= 0) {
-        nextSignalPoll = now + SIGNAL_POLL_NANOS;
-        String why = signal.raised();
-        if (why != null) {
-          CommunicatorException e = new CommunicatorException(context(call) + ": the group failed on another rank: "
-              + why);
-          fail(e, false);
-          throw e;
+    String ctx = context(call);
+    CompletionPoller.Watched watched = new CompletionPoller.Watched() {
+      @Override
+      public boolean completed() {
+        int q = cudart.cudaEventQuery(event);
+        if (q != cudart.cudaSuccess && q != cudart.cudaErrorNotReady) {
+          throw NcclErrors.cuda(ctx, "cudaEventQuery", q);
         }
+        return q == cudart.cudaSuccess;
       }
-      if (Thread.interrupted()) {
-        Thread.currentThread().interrupt();
-        throw failNow(new CommunicatorException(context(call) + ": interrupted while waiting; the group is aborted"));
+
+      @Override
+      public void checkAsyncError() {
+        pollAsyncError(ctx);
       }
-      if (spins < 32) {
-        Thread.onSpinWait();
-      } else if (spins < 256) {
-        Thread.yield();
-      } else {
-        LockSupport.parkNanos(100_000);
+
+      @Override
+      public CommunicatorException failure() {
+        return guard.failure();
       }
-    }
+
+      @Override
+      public String failedElsewhere() {
+        return signal.raised();
+      }
+
+      @Override
+      public void fail(CommunicatorException e, boolean propagate) {
+        NcclCommunicator.this.fail(e, propagate);
+      }
+    };
+    return CompletionPoller.await(watched, ctx, deadline, until, timedOut(call), System::nanoTime);
   }
 
   private CommunicatorException timedOut(NcclCall call) {
@@ -580,8 +559,9 @@ public final class NcclCommunicator implements Communicator {
         + "; the group is aborted");
   }
 
-  private void pollAsyncError(NcclCall call) {
-    if (!lock.tryLock()) {
+  /** Throws when NCCL reports an asynchronous error; skips a round when another thread holds the handle. */
+  private void pollAsyncError(String ctx) {
+    if (!guard.tryLock()) {
       return;
     }
     try {
@@ -591,64 +571,35 @@ public final class NcclCommunicator implements Communicator {
       int[] result = new int[1];
       int status = nccl.ncclCommGetAsyncError(comm, result);
       if (status != nccl.ncclSuccess) {
-        throw failNow(NcclErrors.nccl(context(call), "ncclCommGetAsyncError", status, comm));
+        throw NcclErrors.nccl(ctx, "ncclCommGetAsyncError", status, comm);
       }
       if (result[0] != nccl.ncclSuccess && result[0] != nccl.ncclInProgress) {
-        throw failNow(NcclErrors.nccl(context(call), "asynchronous NCCL error", result[0], comm));
+        throw NcclErrors.nccl(ctx, "asynchronous NCCL error", result[0], comm);
       }
     } finally {
-      release();
+      guard.unlock();
     }
-  }
-
-  private CommunicatorException failNow(CommunicatorException e) {
-    fail(e, true);
-    return e;
   }
 
   /**
    * Records the group's first failure, raises the store flag when {@code propagate}, aborts the NCCL communicator
-   * (now if the lock is free, else when its holder releases it) and fails the sub-groups.
+   * (now if no native call holds it, else when that call returns) and fails the sub-groups.
    */
   private void fail(CommunicatorException e, boolean propagate) {
-    synchronized (failLock) {
-      if (failure != null) {
-        return;
-      }
-      failure = e;
+    if (!guard.record(e)) {
+      return;
     }
     if (propagate) {
       signal.raise(e.getMessage());
-    }
-    if (lock.tryLock()) {
-      release();
     }
     for (NcclCommunicator child : children) {
       child.fail(new CommunicatorException("parent group failed: " + e.getMessage(), e), false);
     }
   }
 
-  /**
-   * Unlocks, aborting the NCCL communicator first when the group failed. A failure recorded while another thread
-   * held the lock is acted on here, after unlocking, so that no abort is lost.
-   */
-  private void release() {
-    try {
-      abortHandleIfFailed();
-    } finally {
-      lock.unlock();
-    }
-    if (failure != null && comm != null && lock.tryLock()) {
-      try {
-        abortHandleIfFailed();
-      } finally {
-        lock.unlock();
-      }
-    }
-  }
-
-  private void abortHandleIfFailed() {
-    if (failure != null && comm != null) {
+  /** The abort action of the {@link FailureGuard}: aborts and forgets the NCCL handle (runs under the guard). */
+  private void abortHandle() {
+    if (comm != null) {
       int previous = currentDevice();
       cudart.cudaSetDevice(device.index());
       nccl.ncclCommAbort(comm);
@@ -667,7 +618,7 @@ public final class NcclCommunicator implements Communicator {
   }
 
   private void checkHealthy(String op) {
-    CommunicatorException f = failure;
+    CommunicatorException f = guard.failure();
     if (f != null) {
       throw new CommunicatorException(op + " on rank " + rank + " of " + size + ": the group failed earlier: "
           + f.getMessage(), f);
