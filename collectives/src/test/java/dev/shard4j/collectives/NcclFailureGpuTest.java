@@ -134,6 +134,22 @@ class NcclFailureGpuTest {
     assertTrue(e1.getMessage().contains("failed"), e1.getMessage());
   }
 
+  @Test
+  void verifiedCallsReportMismatchedCountsOnEveryRank() {
+    assumeTrue(NcclRanks.deviceCount() >= 2, "needs two GPUs");
+    AtomicReferenceArray<Throwable> errors = NcclRanks.run(new int[] {0, 1}, Duration.ofSeconds(20),
+        java.util.Map.of(dev.shard4j.collectives.nccl.NcclBackend.VERIFY_CALLS, "true"), (c, d) -> {
+          try (Tensor a = Tensor.zeros(Shape.of(c.rank() == 0 ? 8 : 9), DType.F32, d)) {
+            c.allReduce(a, ReduceOp.SUM);
+          }
+        });
+    for (int r = 0; r < 2; r++) {
+      Throwable e = errors.get(r);
+      assertInstanceOf(CommunicatorException.class, e, "rank " + r);
+      assertTrue(e.getMessage().startsWith("mismatched collectives: rank " + r), e.getMessage());
+    }
+  }
+
   /** NCCL allows one rank per GPU in a communicator; two ranks on one device must fail cleanly on both, not hang. */
   @Test
   void ranksSharingOneDeviceFailCleanly() {

@@ -44,6 +44,12 @@ final class NcclRanks {
    * when none is expected.
    */
   static AtomicReferenceArray<Throwable> run(int[] devices, Duration timeout, Body body) {
+    return run(devices, timeout, java.util.Map.of(), body);
+  }
+
+  /** {@link #run(int[], Duration, Body)} with backend properties in the options. */
+  static AtomicReferenceArray<Throwable> run(int[] devices, Duration timeout, java.util.Map<String, String> properties,
+      Body body) {
     int size = devices.length;
     InMemoryStore store = new InMemoryStore();
     AtomicReferenceArray<Throwable> errors = new AtomicReferenceArray<>(size);
@@ -54,6 +60,9 @@ final class NcclRanks {
       threads.add(new Thread(() -> {
         CommunicatorOptions o = CommunicatorOptions.of(rank, size, store).withDevice(device).withTimeout(timeout)
             .withGroup("gpu-test");
+        for (java.util.Map.Entry<String, String> p : properties.entrySet()) {
+          o = o.withProperty(p.getKey(), p.getValue());
+        }
         Communicator c = null;
         try {
           c = Communicators.create("nccl", o);

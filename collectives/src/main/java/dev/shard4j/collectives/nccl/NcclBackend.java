@@ -15,6 +15,13 @@ public final class NcclBackend implements CommunicatorBackend {
   /** The name this backend is selected by. */
   public static final String NAME = "nccl";
 
+  /**
+   * Property of {@link CommunicatorOptions}: {@code "true"} makes every call check through the store that all ranks
+   * issued the same call (and that send/recv sizes match), failing with the mismatch instead of hanging. Costs store
+   * round trips on every call; for debugging.
+   */
+  public static final String VERIFY_CALLS = "nccl.verifyCalls";
+
   /** Created by {@link java.util.ServiceLoader}. */
   public NcclBackend() {}
 

@@ -47,9 +47,10 @@ import org.bytedeco.javacpp.Pointer;
  * <p>Failures: while waiting, the communicator polls {@code ncclCommGetAsyncError} and the group's failure flag in
  * the store; when the timeout passes first it raises that flag and calls {@code ncclCommAbort}, and the call fails
  * with a {@link CommunicatorException} naming the operation, the rank and (for send/recv) the peer. Other ranks see
- * the flag within about 50 ms of polling and fail too. {@link #abort()} does the same from any thread. Unlike the
- * local backend, calls whose arguments differ between ranks (counts, roots, reduce ops) are not detected: as in
- * NCCL itself, they end in a timeout or in wrong results.
+ * the flag within about 50 ms of polling and fail too. {@link #abort()} does the same from any thread. Calls whose
+ * arguments differ between ranks (counts, roots, reduce ops) are detected only with the option
+ * {@link NcclBackend#VERIFY_CALLS} (a store round trip per call); without it, as in NCCL
+ * itself, they end in a timeout or in wrong results.
  *
  * <p>Known limit: NCCL runs in blocking mode, so a native call that blocks on the host (communicator setup, split,
  * the first send/recv between two ranks, which connects them) cannot be interrupted; the rendezvous before init
@@ -66,6 +67,7 @@ public final class NcclCommunicator implements Communicator {
   private final Duration timeout;
   private final Store store;
   private final GroupSignal signal;
+  private final CallVerifier verifier;
   private final FailureGuard guard = new FailureGuard(this::abortHandle);
   private ncclComm comm;
   private final CudaStream stream;
@@ -78,7 +80,7 @@ public final class NcclCommunicator implements Communicator {
   private int splits;
 
   private NcclCommunicator(ncclComm comm, int rank, int size, Device device, Duration timeout, Store store,
-      GroupSignal signal, CudaStream stream, CUevent_st inputsReady, Pointer barrierBuffer) {
+      GroupSignal signal, boolean verify, CudaStream stream, CUevent_st inputsReady, Pointer barrierBuffer) {
     this.comm = comm;
     this.rank = rank;
     this.size = size;
@@ -86,6 +88,7 @@ public final class NcclCommunicator implements Communicator {
     this.timeout = timeout;
     this.store = store;
     this.signal = signal;
+    this.verifier = verify ? new CallVerifier(store, signal.group(), rank, size, timeout) : null;
     this.stream = stream;
     this.streamPtr = streamOf(stream.handle());
     this.inputsReady = inputsReady;
@@ -130,12 +133,13 @@ public final class NcclCommunicator implements Communicator {
       checkNccl(nccl.ncclCommInitRank(c, options.size(), uid, options.rank()), what, "ncclCommInitRank", null);
     }
     return open(c, options.rank(), options.size(), options.device(), options.timeout(), store,
-        new GroupSignal(store, group), what);
+        new GroupSignal(store, group), Boolean.parseBoolean(options.property(NcclBackend.VERIFY_CALLS, "false")),
+        what);
   }
 
   /** Wraps an initialized NCCL communicator; aborts it when the CUDA resources cannot be made. */
   private static NcclCommunicator open(ncclComm c, int rank, int size, Device device, Duration timeout, Store store,
-      GroupSignal signal, String what) {
+      GroupSignal signal, boolean verify, String what) {
     CudaStream s = null;
     CUevent_st ready = null;
     Pointer buffer = null;
@@ -144,7 +148,7 @@ public final class NcclCommunicator implements Communicator {
       ready = newEvent(what);
       buffer = new Pointer();
       checkCuda(cudart.cudaMalloc(buffer, Float.BYTES), what, "cudaMalloc");
-      return new NcclCommunicator(c, rank, size, device, timeout, store, signal, s, ready, buffer);
+      return new NcclCommunicator(c, rank, size, device, timeout, store, signal, verify, s, ready, buffer);
     } catch (RuntimeException e) {
       nccl.ncclCommAbort(c);
       if (buffer != null && !buffer.isNull()) {
@@ -322,7 +326,7 @@ public final class NcclCommunicator implements Communicator {
       throw e;
     }
     NcclCommunicator sub = open(child, childRank[0], childSize[0], device, timeout, store,
-        signal.child(base + "/color" + color), what);
+        signal.child(base + "/color" + color), verifier != null, what);
     children.add(sub);
     CommunicatorException f = guard.failure();
     if (f != null) {
@@ -402,6 +406,7 @@ public final class NcclCommunicator implements Communicator {
 
   private void run(NcclCall call) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    verify(call);
     CUevent_st done = enqueue(call);
     try {
       waitFor(done, call, deadline, Long.MAX_VALUE);
@@ -412,9 +417,23 @@ public final class NcclCommunicator implements Communicator {
 
   private Work start(NcclCall call) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    verify(call);
     NcclWork w = new NcclWork(this, call, enqueue(call), deadline);
     pending.add(w);
     return w;
+  }
+
+  /** With {@link NcclBackend#VERIFY_CALLS}: checks through the store that the peers issue the same call. */
+  private void verify(NcclCall call) {
+    if (verifier == null) {
+      return;
+    }
+    try {
+      verifier.verify(call);
+    } catch (CommunicatorException e) {
+      fail(e, true);
+      throw e;
+    }
   }
 
   /** Called by a {@link NcclWork} once it observed completion or failure. */
