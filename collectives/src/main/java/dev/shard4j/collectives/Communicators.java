@@ -30,7 +30,8 @@ public final class Communicators {
 
     private static List<CommunicatorBackend> load() {
       List<CommunicatorBackend> list = new ArrayList<>();
-      for (CommunicatorBackend b : ServiceLoader.load(CommunicatorBackend.class, Communicators.class.getClassLoader())) {
+      ClassLoader loader = Communicators.class.getClassLoader();
+      for (CommunicatorBackend b : ServiceLoader.load(CommunicatorBackend.class, loader)) {
         list.add(b);
       }
       list.sort(Comparator.comparingInt(CommunicatorBackend::priority).reversed()
@@ -78,7 +79,8 @@ public final class Communicators {
   }
 
   /** The choice made by {@link #create(CommunicatorOptions)}, for the given override and candidates. */
-  static CommunicatorBackend select(CommunicatorOptions options, String override, List<CommunicatorBackend> candidates) {
+  static CommunicatorBackend select(CommunicatorOptions options, String override,
+      List<CommunicatorBackend> candidates) {
     if (override != null) {
       return require(override, candidates);
     }

@@ -37,12 +37,13 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * All-reduce bandwidth of a collectives backend, reported like nccl-tests: the score is all-reduces per second; the
  * secondary results {@code algBytes} and {@code busBytes} are the algorithm bandwidth (bytes / time) and the bus
- * bandwidth (algbw * 2(n-1)/n, nccl-tests' {@code doc/PERFORMANCE.md}) in bytes per second (JMH labels them ops/s). Ranks are threads of
- * this JVM, one communicator each, created through {@link Communicators#create(String, CommunicatorOptions)}; with a
- * backend for CUDA tensors, rank r runs on {@code cuda:(r mod deviceCount)}, so {@code ranks} should not exceed the
- * visible GPUs. Each invocation runs {@value #OPS} blocking all-reduces on every rank. Out-of-place runs reduce
- * inputs {@code r + 1} and check after the trial that every sampled output element is {@code n(n+1)/2}; in-place
- * runs reduce zeros (so repeated sums stay exact) and check for zeros. A wrong element fails the run, reporting the
+ * bandwidth (algbw * 2(n-1)/n, nccl-tests' {@code doc/PERFORMANCE.md}) in bytes per second (JMH labels them ops/s).
+ * Ranks are threads of this JVM, one communicator each, created through
+ * {@link Communicators#create(String, CommunicatorOptions)}; with a backend for CUDA tensors, rank r runs on
+ * {@code cuda:(r mod deviceCount)}, so {@code ranks} should not exceed the visible GPUs. Each invocation runs
+ * {@value #OPS} blocking all-reduces on every rank. Out-of-place runs reduce inputs {@code r + 1} and check after
+ * the trial that every element of rank 0's output is {@code n(n+1)/2}; in-place runs reduce zeros (so repeated
+ * sums stay exact) and check for zeros. A wrong element fails the run, reporting the
  * number of wrong elements.
  *
  * <pre>

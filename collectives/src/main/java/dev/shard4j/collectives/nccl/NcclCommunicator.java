@@ -498,7 +498,7 @@ public final class NcclCommunicator implements Communicator {
     }
   }
 
-  /** All-to-all ({@code size} send/recv pairs) and send/recv, between {@code ncclGroupStart} and {@code ncclGroupEnd}. */
+  /** All-to-all ({@code size} send/recv pairs) and send/recv, inside {@code ncclGroupStart/ncclGroupEnd}. */
   private void issueGrouped(NcclCall c, String ctx, int dt, int es) {
     long n = c.count();
     checkNccl(nccl.ncclGroupStart(), ctx, "ncclGroupStart", comm);
