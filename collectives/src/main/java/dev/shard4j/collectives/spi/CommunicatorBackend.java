@@ -8,8 +8,8 @@ import dev.shard4j.tensor.Device;
  * A transport that implements {@link Communicator}: the one interface a backend provides, in the spirit of NCCL's
  * {@code ncclTransport} table and DJL's {@code EngineProvider}. Backends are found with
  * {@link java.util.ServiceLoader}: a backend is a public class with a public no-argument constructor implementing
- * this interface, listed on one line of {@code META-INF/services/dev.shard4j.collectives.spi.CommunicatorBackend}. {@link
- * dev.shard4j.collectives.Communicators} chooses among them.
+ * this interface, listed on one line of {@code META-INF/services/dev.shard4j.collectives.spi.CommunicatorBackend}.
+ * {@link dev.shard4j.collectives.Communicators} chooses among them.
  *
  * <p>Contract: {@link #name()} and {@link #priority()} are constants; {@link #availability()} never throws, never
  * crashes the JVM when a native library or driver is missing, and may cache its answer; {@link #create} is called
