@@ -93,6 +93,10 @@ class CommunicatorsTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Communicators.create("local", CPU.withDevice(Device.cuda(0))));
     assertTrue(e.getMessage().contains("'local' does not support tensors on cuda:0"), e.getMessage());
+    IllegalArgumentException direct = assertThrows(IllegalArgumentException.class,
+        () -> new LocalBackend().create(CPU.withDevice(Device.cuda(0))));
+    assertTrue(direct.getMessage().contains("asks for cuda:0; the local backend moves cpu tensors only"),
+        direct.getMessage());
   }
 
   @Test

@@ -41,6 +41,10 @@ public final class LocalBackend implements CommunicatorBackend {
 
   @Override
   public Communicator create(CommunicatorOptions options) {
+    if (!options.device().isCpu()) {
+      throw new IllegalArgumentException("local backend: rank " + options.rank() + " of " + options.size()
+          + " asks for " + options.device() + "; the local backend moves cpu tensors only");
+    }
     return LocalRendezvous.join(options);
   }
 }
