@@ -23,8 +23,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every operation of the NCCL backend on the visible GPUs against plain-Java references: groups of 1..n ranks (one
- * thread and one device per rank) when n >= 2 devices are visible, a size-1 group when one is. Skipped where no GPU
+ * Every operation of the NCCL backend on the visible GPUs against plain-Java references: groups of 1, 2, 3 and n
+ * ranks (one thread and one device per rank, as far as n devices are visible; a size-1 group with one GPU). Skipped where no GPU
  * or no NCCL is available.
  */
 @Tag("gpu")
@@ -32,9 +32,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class NcclCollectivesGpuTest {
   private static final Duration T = Duration.ofSeconds(60);
 
-  /** Group sizes to test: 1..deviceCount (at least 1). */
+  /** Group sizes to test: 1, 2, 3 and all visible devices, as far as there are devices (at least size 1). */
   static IntStream sizes() {
-    return IntStream.rangeClosed(1, Math.max(1, NcclRanks.deviceCount()));
+    int n = Math.max(1, NcclRanks.deviceCount());
+    return IntStream.of(1, 2, 3, n).filter(s -> s <= n).distinct();
   }
 
   static Tensor on(Device d, float[] data, DType dt) {
