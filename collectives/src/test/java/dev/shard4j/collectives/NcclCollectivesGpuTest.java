@@ -24,8 +24,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every operation of the NCCL backend on the visible GPUs against plain-Java references: groups of 1, 2, 3 and n
- * ranks (one thread and one device per rank, as far as n devices are visible; a size-1 group with one GPU). Skipped where no GPU
- * or no NCCL is available.
+ * ranks (one thread and one device per rank, as far as n devices are visible; a size-1 group with one GPU).
+ * Skipped where no GPU or no NCCL is available.
  */
 @Tag("gpu")
 @EnabledIf("dev.shard4j.collectives.NcclRanks#available")
