@@ -644,7 +644,7 @@ public final class NcclCommunicator implements Communicator {
     }
   }
 
-  // ---- rendezvous and CUDA utilities ----------------------------------------------------------------------------------
+  // ---- rendezvous and CUDA utilities -------------------------------------------------------------------------------
 
   /**
    * Store rendezvous: sets {@code <prefix>/<rank>} and waits for the keys of all ranks, failing after
