@@ -373,10 +373,10 @@ final class Engine {
     long off = (long) rSlice * perSlice;
     long n = Math.min(perSlice, sch.recvLen[s] - off);
     int bytes = (int) (n * es);
-    if (Frame.step(h) != s || Frame.slice(h) != rSlice || Frame.payload(h) != bytes) {
+    if (Frame.slice(h) != rSlice || Frame.payload(h) != bytes) {
       throw new CommunicatorException(Frame.opName(op) + ": protocol error on rank " + rank + ": rank " + l.peer
-          + " sent step " + Frame.step(h) + " slice " + Frame.slice(h) + " with " + Frame.payload(h)
-          + " bytes, expected step " + s + " slice " + rSlice + " with " + bytes + " bytes");
+          + " sent slice " + Frame.slice(h) + " (its step " + Frame.step(h) + ") with " + Frame.payload(h)
+          + " bytes, expected slice " + rSlice + " (step " + s + ") with " + bytes + " bytes");
     }
     return bytes;
   }
