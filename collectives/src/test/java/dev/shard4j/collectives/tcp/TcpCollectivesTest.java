@@ -37,14 +37,15 @@ class TcpCollectivesTest {
   @ParameterizedTest
   @ValueSource(ints = {3, 4})
   void largeCallsSpanSeveralSegments(int size) {
-    // 1 KiB slices, 8 slices per step: 2048 f32 elements per chunk segment; 40_009 elements need many segments.
-    long[] big = {40_009};
+    // 1 KiB slices, 8 slices per step: 2048 f32 elements per chunk segment; 20_011 elements need several segments.
+    long[] big = {20_011};
     TcpCluster.run(size, RING, c -> {
       CollectiveChecks.allReduce(c, big);
       CollectiveChecks.reduceScatter(c, new long[] {5_003});
       CollectiveChecks.allGather(c, new long[] {5_003});
       CollectiveChecks.allToAll(c, new long[] {5_003});
     });
-    TcpCluster.run(size, DEFAULTS, c -> CollectiveChecks.allReduce(c, new long[] {300_007}));
+    // 400 KB: above the recursive-doubling limit, so the default options take the ring
+    TcpCluster.run(size, DEFAULTS, c -> CollectiveChecks.allReduce(c, new long[] {100_003}));
   }
 }
