@@ -64,6 +64,8 @@ public final class TcpCommunicator implements Communicator {
   public static final String ENV_ADVERTISE_HOST = "SHARD4J_ADVERTISE_HOST";
   /** Environment variable (optional): the collective timeout in milliseconds, default 60000. */
   public static final String ENV_TIMEOUT_MS = "SHARD4J_TIMEOUT_MS";
+  /** Environment variable (optional): how long connecting to the store is retried, in ms; default 30000. */
+  public static final String ENV_STORE_CONNECT_MS = "SHARD4J_STORE_CONNECT_MS";
   /** Environment variable (optional): {@code 1} makes this rank host the store at the port of SHARD4J_STORE. */
   public static final String ENV_HOST_STORE = "SHARD4J_HOST_STORE";
 
@@ -138,8 +140,9 @@ public final class TcpCommunicator implements Communicator {
   /**
    * Joins the group described by the {@code SHARD4J_*} variables in {@code env} ({@link #ENV_RANK},
    * {@link #ENV_WORLD_SIZE}, {@link #ENV_STORE}, {@link #ENV_TOKEN}; optional {@link #ENV_BIND_ADDRESS},
-   * {@link #ENV_ADVERTISE_HOST}, {@link #ENV_TIMEOUT_MS}, {@link #ENV_HOST_STORE}). The returned communicator owns
-   * its store client (and server, when hosting it) and closes them on {@link #close()}.
+   * {@link #ENV_ADVERTISE_HOST}, {@link #ENV_TIMEOUT_MS}, {@link #ENV_STORE_CONNECT_MS}, {@link #ENV_HOST_STORE}).
+   * The returned communicator owns its store client (and server, when hosting it) and closes them on
+   * {@link #close()}.
    */
   public static TcpCommunicator fromEnvironment(Map<String, String> env) {
     int rank = intVar(env, ENV_RANK);
@@ -155,6 +158,9 @@ public final class TcpCommunicator implements Communicator {
     }
     if (env.get(ENV_TIMEOUT_MS) != null) {
       o = o.withTimeout(Duration.ofMillis(intVar(env, ENV_TIMEOUT_MS)));
+    }
+    if (env.get(ENV_STORE_CONNECT_MS) != null) {
+      o = o.withConnectWindow(Duration.ofMillis(intVar(env, ENV_STORE_CONNECT_MS)));
     }
     TcpStoreServer server = null;
     if ("1".equals(env.get(ENV_HOST_STORE))) {
