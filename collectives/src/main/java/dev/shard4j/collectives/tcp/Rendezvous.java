@@ -39,7 +39,8 @@ final class Rendezvous {
     if (rank == 0) {
       store.set(ns + "/size", Integer.toString(size).getBytes(StandardCharsets.US_ASCII));
     }
-    int rootSize = Integer.parseInt(new String(store.get(ns + "/size", timeout), StandardCharsets.US_ASCII));
+    int rootSize = Integer.parseInt(new String(waitFor(store, ns + "/size", timeout, rank, size, 0, ns),
+        StandardCharsets.US_ASCII));
     if (rootSize != size) {
       throw new CommunicatorException("world size mismatch in group '" + ns + "': rank " + rank
           + " was started with world size " + size + " but rank 0 with " + rootSize + " (check "
@@ -69,7 +70,8 @@ final class Rendezvous {
       acceptor.start();
       try {
         for (int q = 0; q < rank; q++) {
-          String addr = new String(store.get(ns + "/addr/" + q, timeout), StandardCharsets.UTF_8);
+          String addr = new String(waitFor(store, ns + "/addr/" + q, timeout, rank, size, q, ns),
+              StandardCharsets.UTF_8);
           links[q] = dial(addr, ns, token, rank, size, q, deadline);
         }
       } finally {
@@ -95,6 +97,15 @@ final class Rendezvous {
     } catch (RuntimeException e) {
       closeAll(links);
       throw e;
+    }
+  }
+
+  private static byte[] waitFor(Store store, String key, Duration timeout, int rank, int size, int peer, String ns) {
+    try {
+      return store.get(key, timeout);
+    } catch (CommunicatorException e) {
+      throw new CommunicatorException("rank " + rank + " of " + size + ": timed out after " + timeout.toMillis()
+          + " ms waiting for rank " + peer + " to join group '" + ns + "' (" + e.getMessage() + ")", e);
     }
   }
 
