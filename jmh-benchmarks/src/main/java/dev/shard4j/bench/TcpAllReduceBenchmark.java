@@ -24,9 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * In-place f32 SUM all-reduce of the TCP backend, ranks as threads of this JVM over loopback TCP
- * ({@link TcpCluster}). The benchmark thread drives rank 0; the other ranks run on helper threads released by a
- * phaser each invocation. {@code algorithm} pins recursive doubling or the ring (or leaves the size-based choice),
- * which is how the switch point {@link TcpOptions#smallMessageBytes()} is chosen. busbw = 2(p-1)/p * bytes / time.
+ * ({@link TcpCluster}). The benchmark thread drives rank 0; each other rank runs on a thread of its own, released by
+ * a phaser for every invocation. {@code algorithm} pins recursive doubling or the ring (or leaves the size-based
+ * choice), which is how the switch point {@link TcpOptions#smallMessageBytes()} is chosen.
+ * busbw = 2(p-1)/p * bytes / time.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -47,7 +48,7 @@ public class TcpAllReduceBenchmark {
 
   private List<Communicator> comms;
   private Tensor[] bufs;
-  private Thread[] helpers;
+  private Thread[] rankThreads;
   private Phaser start;
   private Phaser done;
   private volatile boolean stop;
@@ -67,10 +68,10 @@ public class TcpAllReduceBenchmark {
     }
     start = new Phaser(ranks);
     done = new Phaser(ranks);
-    helpers = new Thread[ranks];
+    rankThreads = new Thread[ranks];
     for (int r = 1; r < ranks; r++) {
       int rank = r;
-      helpers[r] = new Thread(() -> {
+      rankThreads[r] = new Thread(() -> {
         while (true) {
           start.arriveAndAwaitAdvance();
           if (stop) {
@@ -80,8 +81,8 @@ public class TcpAllReduceBenchmark {
           done.arriveAndAwaitAdvance();
         }
       }, "bench-rank" + r);
-      helpers[r].setDaemon(true);
-      helpers[r].start();
+      rankThreads[r].setDaemon(true);
+      rankThreads[r].start();
     }
   }
 
@@ -90,7 +91,7 @@ public class TcpAllReduceBenchmark {
     stop = true;
     start.arriveAndAwaitAdvance();
     for (int r = 1; r < ranks; r++) {
-      helpers[r].join();
+      rankThreads[r].join();
     }
     comms.forEach(Communicator::close);
     for (Tensor t : bufs) {
