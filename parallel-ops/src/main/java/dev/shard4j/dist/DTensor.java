@@ -138,8 +138,9 @@ public final class DTensor implements AutoCloseable {
 
   /**
    * Collective: a new DTensor with the same global value laid out with {@code target}, using the plan of
-   * {@link RedistributePlanner} (one collective per step on that axis's group; see docs/dtensor.md for the table).
-   * This DTensor is unchanged and stays owned by the caller, as does the result.
+   * {@link RedistributePlanner} (at most one collective per step, on that axis's group; docs/dtensor.md has the
+   * table). Uneven shards are zero-padded to the ceil-chunk for each collective and cut back after it. This DTensor
+   * is unchanged and stays owned by the caller, as does the result.
    */
   public DTensor redistribute(List<Placement> target) {
     local.checkOpen("DTensor.redistribute");

@@ -1,5 +1,7 @@
 package dev.shard4j.dist;
 
+import dev.shard4j.collectives.ReduceOp;
+
 /**
  * One step of a redistribution: along mesh axis {@code axis}, the placement changes {@code from -> to} while the
  * other axes keep theirs. {@link #collective()} names the one collective the step issues on that axis's group (or
@@ -28,7 +30,7 @@ public record RedistributeStep(int axis, Placement from, Placement to) {
           + " -> " + to + " on axis " + axis);
     }
     if (from.isPartial() && to.isPartial()
-        || from.isShard() && to instanceof Placement.Partial p && p.op() != dev.shard4j.collectives.ReduceOp.SUM) {
+        || from.isShard() && to instanceof Placement.Partial p && p.op() != ReduceOp.SUM) {
       throw new IllegalArgumentException("RedistributeStep: " + from + " -> " + to
           + " is not a direct transition; it goes through R");
     }

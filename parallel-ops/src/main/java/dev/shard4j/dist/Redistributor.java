@@ -99,15 +99,12 @@ final class Redistributor {
     long c = ShardLayout.chunkSize(size, n);
     long[] gathered = prepend(n, x.shape().withDim(d, c));
     try (Tensor in = ChunkLayout.padDim(x, d, c);
-        Tensor out = Tensor.empty(Shape.of(gathered), x.dtype(), x.device());
-        Tensor merged = gather(g, in, out, d)) {
-      return ChunkLayout.narrow(merged, d, 0, size);
+        Tensor out = Tensor.empty(Shape.of(gathered), x.dtype(), x.device())) {
+      g.allGather(in, out);
+      try (Tensor merged = ChunkLayout.fromChunks(out, d)) {
+        return ChunkLayout.narrow(merged, d, 0, size);
+      }
     }
-  }
-
-  private static Tensor gather(Communicator g, Tensor in, Tensor out, int d) {
-    g.allGather(in, out);
-    return ChunkLayout.fromChunks(out, d);
   }
 
   /**
