@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,8 +24,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every pair of placements on 1-D meshes of 1 to 4 ranks and on 2x2 and 2x3 meshes, for even and uneven global
- * shapes: the redistributed shards must equal slices of a plain-Java global tensor (Partial results: their reduction
+ * Every pair of placements on 1-D meshes of 1 to 4 ranks and on 2x2 and 2x3 meshes, and a sample on a 2x2x2 mesh,
+ * for even and uneven global shapes: the redistributed shards must equal slices of a plain-Java global tensor (Partial results: their reduction
  * over the partial axes must), the source must be unchanged, and each rank must issue exactly the expected
  * collectives.
  */
@@ -85,6 +86,34 @@ class RedistributeTest {
       if (independent != null) {
         assertEquals(independent, fromPlan, () -> src + " -> " + dst + " on " + Arrays.toString(mesh)
             + " changes one axis without nesting; plan " + plan);
+      }
+      check(mesh, shape, src, dst, results[i], fromPlan);
+    }
+  }
+
+  /** A seeded sample of pairs on a 2x2x2 mesh: three axes can nest on one dimension. */
+  @Test
+  void sampledPairsOn3dMesh() {
+    int[] mesh = {2, 2, 2};
+    long[] shape = {7, 6};
+    List<List<Placement>> all = DistReference.allPlacements(shape.length, 3);
+    Random random = new Random(42);
+    List<List<Placement>[]> pairs = new ArrayList<>();
+    pairs.add(pair(Placement.parseList("S(0), S(0), S(0)"), Placement.parseList("S(1), S(1), S(1)")));
+    pairs.add(pair(Placement.parseList("P, P, P"), Placement.parseList("S(0), S(0), S(0)")));
+    pairs.add(pair(Placement.parseList("S(0), S(1), S(0)"), Placement.parseList("R, P, S(1)")));
+    for (int i = 0; i < 150; i++) {
+      pairs.add(pair(all.get(random.nextInt(all.size())), all.get(random.nextInt(all.size()))));
+    }
+    Outcome[][] results = runPairs(mesh, shape, pairs);
+    for (int i = 0; i < pairs.size(); i++) {
+      List<Placement> src = pairs.get(i)[0];
+      List<Placement> dst = pairs.get(i)[1];
+      List<RedistributeStep> plan = RedistributePlanner.plan(mesh, Shape.of(shape), src, dst);
+      checkPlanLeadsThere(mesh, src, dst, plan);
+      Map<Kind, Long> fromPlan = new EnumMap<>(Kind.class);
+      for (RedistributeStep s : plan) {
+        DistReference.add(fromPlan, DistReference.expected1d(s.from(), s.to(), mesh[s.axis()]));
       }
       check(mesh, shape, src, dst, results[i], fromPlan);
     }
@@ -177,7 +206,7 @@ class RedistributeTest {
   /** Runs every pair on one LocalCluster; results[pair][rank]. */
   static Outcome[][] runPairs(int[] mesh, long[] shape, List<List<Placement>[]> pairs) {
     int n = Arrays.stream(mesh).reduce(1, (x, y) -> x * y);
-    String[] names = mesh.length == 1 ? new String[] {"x"} : new String[] {"dp", "tp"};
+    String[] names = Arrays.copyOfRange(new String[] {"pp", "dp", "tp"}, 3 - mesh.length, 3);
     float[] global = DistReference.globalValues(shape);
     Outcome[][] results = new Outcome[pairs.size()][n];
     LocalCluster.run(n, comm -> {
