@@ -19,6 +19,22 @@ public final class AttentionFunctions {
   }
 
   /**
+   * {@link #causalSelfAttention(Variable, int, int, int)} for sequence-major {@code qkv} (T, B, 3*H*hd); the result
+   * is (T, B, H*hd).
+   */
+  public static Variable causalSelfAttention(Variable qkv, int heads) {
+    Tensor v = qkv.value();
+    if (v.rank() != 3) {
+      throw new IllegalArgumentException("causal_self_attention: qkv " + v.describe() + " is not (T, B, 3*H*hd)");
+    }
+    int t = (int) v.dim(0);
+    int b = (int) v.dim(1);
+    Variable flat = ShapeFunctions.reshape(qkv, (long) t * b, v.dim(2));
+    Variable y = causalSelfAttention(flat, t, b, heads);
+    return ShapeFunctions.reshape(y, t, b, v.dim(2) / 3);
+  }
+
+  /**
    * Multi-head causal self-attention from packed projections: {@code qkv} is (T*B, 3*H*hd) holding, per row, the
    * queries of the H heads, then their keys, then their values; the result is (T*B, H*hd), heads side by side.
    * Composed of differentiable pieces: permute to (3, B*H, T, hd), slices, {@code q k^T / sqrt(hd)}, causal softmax,

@@ -1,6 +1,7 @@
 package dev.shard4j.autograd;
 
 import dev.shard4j.ops.Elementwise;
+import dev.shard4j.ops.Reductions;
 import dev.shard4j.tensor.Tensor;
 
 /**
@@ -15,6 +16,28 @@ public final class PointwiseFunctions {
   public static Variable add(Variable a, Variable b) {
     requireSameShape("add", a, b);
     return Autograd.record("add", Elementwise.add(a.value(), b.value()), g -> new Tensor[] {g, g}, a, b);
+  }
+
+  /**
+   * {@code x + bias} with bias (C) broadcast over the rows of x (..., C); backward: dx = g, dbias = column sums of g
+   * (accumulated in place for a parameter).
+   */
+  public static Variable biasAdd(Variable x, Variable bias) {
+    Tensor xv = x.value();
+    long c = xv.dim(-1);
+    if (bias.value().rank() != 1 || bias.value().dim(0) != c) {
+      throw new IllegalArgumentException("bias_add: bias " + bias.value().describe() + " does not match input "
+          + xv.describe());
+    }
+    return Autograd.record("bias_add", Elementwise.biasAdd(xv, bias.value()), g -> {
+      Tensor colSum = Reductions.sum(g.reshape(g.numel() / c, c), 0);
+      if (Grads.accumulatesInPlace(bias)) {
+        Tensor acc = ((Parameter) bias).grad;
+        Elementwise.add(acc, acc, colSum);
+        colSum = null;
+      }
+      return new Tensor[] {g, colSum};
+    }, x, bias);
   }
 
   /** {@code a * b} elementwise (same shape); backward: da = g b, db = g a. */

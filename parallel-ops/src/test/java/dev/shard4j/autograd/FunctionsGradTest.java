@@ -55,6 +55,20 @@ class FunctionsGradTest {
       }
       return y;
     }, new long[][] {s(3, 4), s(3, 4)});
+    GradCheck.check("bias_add", v -> PointwiseFunctions.biasAdd(v[0], v[1]), x -> {
+      double[] y = new double[x[0].length];
+      for (int i = 0; i < y.length; i++) {
+        y[i] = x[0][i] + x[1][i % 4];
+      }
+      return y;
+    }, new long[][] {s(2, 3, 4), s(4)});
+    GradCheck.check("bias_add (parameter)", v -> PointwiseFunctions.biasAdd(v[0], v[1]), x -> {
+      double[] y = new double[x[0].length];
+      for (int i = 0; i < y.length; i++) {
+        y[i] = x[0][i] + x[1][i % 4];
+      }
+      return y;
+    }, new long[][] {s(3, 4), s(4)}, new boolean[] {false, true}, 1e-4, 2e-3);
     GradCheck.check("mul", v -> PointwiseFunctions.mul(v[0], v[1]), x -> {
       double[] y = new double[x[0].length];
       for (int i = 0; i < y.length; i++) {
