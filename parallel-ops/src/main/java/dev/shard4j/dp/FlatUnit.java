@@ -126,6 +126,21 @@ final class FlatUnit implements AutoCloseable {
     return shardGrad;
   }
 
+  /**
+   * The part of the shard gradient that holds elements of parameter {@code i} (a new view the current Scope or the
+   * caller owns), or null when the rank's chunk holds none of them.
+   */
+  Tensor shardPieceOf(int i) {
+    long start = stage == 0 ? 0 : dp.rank() * shardNumel;
+    long end = stage == 0 ? numel : start + shardNumel;
+    long from = Math.max(start, offsets[i]);
+    long to = Math.min(end, offsets[i] + dims[i].numel());
+    if (from >= to) {
+      return null;
+    }
+    return (stage == 0 ? fullGrad : shardGrad).slice(0, from - start, to - start);
+  }
+
   /** The full flat gradient (stages 0 and 1; stages 2-3 between allocation and release), else null. */
   Tensor fullGrad() {
     return fullGrad;

@@ -13,6 +13,7 @@ import dev.shard4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -255,21 +256,52 @@ public final class ZeroOptimizer implements AutoCloseable {
     }
   }
 
-  /** The part of the global gradient norm this rank holds: its shards, sharded over {@code dp}. */
-  public GradNorm.Part gradNormPart() {
-    List<Tensor> grads = new ArrayList<>();
-    for (FlatUnit u : units) {
-      grads.add(u.shardGrad());
+  /**
+   * The parts of the global gradient norm this rank holds: the pieces of its gradient shards, grouped by the extra
+   * groups that shard each parameter ({@code alsoShardedOver}, e.g. the tensor-parallel group for a split weight,
+   * nothing for a replicated layer norm), each part sharded over {@code dp} and those groups. Every rank returns the
+   * same sequence of groups, also when its shard holds no element of some group.
+   */
+  public List<GradNorm.Part> gradNormParts(Function<Parameter, List<Communicator>> alsoShardedOver) {
+    Map<List<Communicator>, List<Tensor>> byGroups = new LinkedHashMap<>();
+    for (Parameter p : params) {
+      byGroups.computeIfAbsent(List.copyOf(alsoShardedOver.apply(p)), k -> new ArrayList<>());
     }
-    return GradNorm.Part.sharded(grads, dp);
+    for (FlatUnit u : units) {
+      for (int i = 0; i < u.params.size(); i++) {
+        Tensor piece = u.shardPieceOf(i);
+        if (piece != null) {
+          byGroups.get(List.copyOf(alsoShardedOver.apply(u.params.get(i)))).add(piece);
+        }
+      }
+    }
+    List<GradNorm.Part> parts = new ArrayList<>();
+    for (Map.Entry<List<Communicator>, List<Tensor>> e : byGroups.entrySet()) {
+      List<Communicator> groups = new ArrayList<>();
+      groups.add(dp);
+      groups.addAll(e.getKey());
+      parts.add(new GradNorm.Part(e.getValue(), groups));
+    }
+    return parts;
   }
 
   /**
    * Computes the global gradient norm (collective over {@code dp}) and makes the next {@link #step()} scale the
-   * gradients down to at most {@code maxNorm}; returns the norm before clipping.
+   * gradients down to at most {@code maxNorm}; returns the norm before clipping. For parameters that are also
+   * sharded over other groups (tensor parallelism) use {@link #clipGradNorm(double, Function)}.
    */
   public double clipGradNorm(double maxNorm) {
-    double norm = GradNorm.globalNorm(List.of(gradNormPart()));
+    return clipGradNorm(maxNorm, p -> List.of());
+  }
+
+  /** {@link #clipGradNorm(double)} where {@code alsoShardedOver} names the other groups sharding each parameter. */
+  public double clipGradNorm(double maxNorm, Function<Parameter, List<Communicator>> alsoShardedOver) {
+    checkOpen("clipGradNorm");
+    List<GradNorm.Part> parts = gradNormParts(alsoShardedOver);
+    double norm;
+    try (Scope scope = Scope.open()) {
+      norm = GradNorm.globalNorm(parts);
+    }
     gradScale = GradNorm.clipScale(norm, maxNorm);
     return norm;
   }
