@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shard4j.autograd.Parameter;
 import dev.shard4j.collectives.local.LocalCluster;
+import dev.shard4j.layers.Gpt;
 import dev.shard4j.optim.AdamWOptimizer;
 import dev.shard4j.tensor.NativeMemory;
+import dev.shard4j.tensorparallel.TensorParallel;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +72,38 @@ class ZeroMemoryTest {
               for (Parameter q : mlp.parameters()) {
                 assertEquals(0, q.value().numel(), q.name() + " is sharded between steps");
               }
+            }
+          }
+        }
+      });
+    }
+  }
+
+  /** GPT-mini (Psi = 134,912) on 4 ranks: the report for each stage against Psi_pad, printed for docs/zero.md. */
+  @Test
+  void gptMiniOnFourRanks() {
+    for (ZeroOptimizer.Stage stage : ZeroOptimizer.Stage.values()) {
+      LocalCluster.run(N, c -> {
+        try (Gpt model = new Gpt(GptRuns.CONFIG, TensorParallel.single())) {
+          Map<Parameter, Long> sizes = new IdentityHashMap<>();
+          model.parameters().forEach(p -> sizes.put(p, p.value().numel()));
+          long psi = sizes.values().stream().mapToLong(Long::longValue).sum();
+          assertEquals(134_912, psi);
+          List<List<Parameter>> blocks = new java.util.ArrayList<>();
+          model.blocks().forEach(b -> blocks.add(b.parameters()));
+          try (ZeroOptimizer zero = new ZeroOptimizer(model.parameters(), blocks, c,
+              new ZeroOptimizer.Options(stage, 64 << 10, true), s -> new AdamWOptimizer(s, GptRuns.ADAM))) {
+            long padded = 0;
+            for (List<Parameter> unit : zero.units()) {
+              long n = unit.stream().mapToLong(sizes::get).sum();
+              padded += (n + N - 1) / N * N;
+            }
+            long p = 4 * (stage == ZeroOptimizer.Stage.THREE ? padded / N : padded);
+            long g = 4 * (stage == ZeroOptimizer.Stage.ONE ? padded : padded / N);
+            assertEquals(new MemoryReport(p, g, 8 * padded / N), zero.memoryReport(), stage.toString());
+            if (c.rank() == 0) {
+              System.out.println("GPT-mini ZeRO-" + (stage.ordinal() + 1) + " N=" + N + " units=" + zero.units().size()
+                  + " Psi_pad=" + padded + ": " + zero.memoryReport());
             }
           }
         }
