@@ -203,7 +203,7 @@ final class FlatUnit implements AutoCloseable {
       throw new IllegalStateException("unit " + index + ": reduction already launched");
     }
     if (fullGrad == null) {
-      throw new IllegalStateException("unit " + index + ": no gradient buffer (zeroGrad was not called this step)");
+      allocateFullGrad(); // a stage-3 block that did not run this step contributes zeros
     }
     work = stage <= 1 ? dp.allReduceAsync(fullGrad, ReduceOp.AVG)
         : dp.reduceScatterAsync(fullGrad, shardGrad, ReduceOp.AVG);

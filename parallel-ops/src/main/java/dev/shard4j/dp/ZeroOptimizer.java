@@ -129,8 +129,7 @@ public final class ZeroOptimizer implements AutoCloseable {
       groups.sort(Comparator.comparingInt(
           (List<Parameter> g) -> g.stream().mapToInt(position::get).min().orElseThrow()).reversed());
     } else {
-      groups.addAll(Buckets.reverseOrder(this.params, options.bucketBytes() <= 0 || !options.overlap()
-          ? Long.MAX_VALUE : options.bucketBytes()));
+      groups.addAll(Buckets.reverseOrder(this.params, options.overlap() ? options.bucketBytes() : Long.MAX_VALUE));
     }
     FlatUnit rootFound = null;
     blockUnits = new FlatUnit[stage == Stage.THREE ? blocks.size() : 0];
