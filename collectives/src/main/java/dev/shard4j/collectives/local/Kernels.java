@@ -12,14 +12,16 @@ import org.bytedeco.javacpp.ShortPointer;
 /**
  * The element-wise work of the local backend on raw CPU addresses: copies with the native memcpy, SUM and PROD
  * with the native add and mul kernels, AVG's scaling with the native scale kernel, MAX and MIN with a blocked
- * Java loop (bulk copy into a heap block, a simple loop the JIT vectorizes, bulk copy back). Internal.
+ * Java loop (bulk copy into a heap block, a simple loop the JIT vectorizes, bulk copy back). Public only so that
+ * the other CPU backends (TCP) share it; not part of the API. Stateless; any thread may call it.
  */
-final class Kernels {
+public final class Kernels {
   private static final int BLOCK = 4096;
 
   private Kernels() {}
 
-  static void copy(long dst, long src, long n, DType dt) {
+  /** Copies {@code n} elements from {@code src} to {@code dst} (nothing when they are the same address). */
+  public static void copy(long dst, long src, long n, DType dt) {
     if (n == 0 || dst == src) {
       return;
     }
@@ -27,7 +29,7 @@ final class Kernels {
   }
 
   /** {@code dst = dst (op) src} over {@code n} elements; AVG accumulates like SUM (see {@link #finish}). */
-  static void accumulate(ReduceOp op, long dst, long src, long n, DType dt) {
+  public static void accumulate(ReduceOp op, long dst, long src, long n, DType dt) {
     if (n == 0) {
       return;
     }
@@ -56,7 +58,7 @@ final class Kernels {
   }
 
   /** Final step after all peers were accumulated: AVG divides by {@code size}. */
-  static void finish(ReduceOp op, long dst, long n, DType dt, int size) {
+  public static void finish(ReduceOp op, long dst, long n, DType dt, int size) {
     if (op == ReduceOp.AVG && n > 0 && size > 1) {
       NativeStatus.check(ElementwiseBinding.s4j_scale_cpu(dst, dst, 1.0f / size, n, dt.code()), "collective avg");
     }

@@ -1,0 +1,555 @@
+package dev.shard4j.collectives.tcp;
+
+import dev.shard4j.collectives.CommunicatorException;
+import dev.shard4j.collectives.ReduceOp;
+import dev.shard4j.collectives.local.Kernels;
+import dev.shard4j.tensor.DType;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The progress engine of one rank of a TCP group: runs a {@link Schedule} over non-blocking socket channels with
+ * one selector, keeping one outbound and one inbound frame in flight and reading the headers of every other peer
+ * as they arrive (so a FAIL frame or a closed connection is noticed at once, whichever peer it comes from). Staging
+ * buffers ({@link Slab}) are allocated once and reused; a run allocates nothing.
+ *
+ * <p>Threading: {@link #run} and {@link #propagate} need {@link #lock}; {@link #fail} may be called from any
+ * thread and wakes a running engine. Internal.
+ */
+final class Engine {
+  /** Most slices one step may have; callers split larger calls into segments (bounds the staging memory). */
+  static final int MAX_SLICES_PER_STEP = 8;
+  private static final int POOL = MAX_SLICES_PER_STEP + 3;
+
+  /** Builds the exception for a run that made no progress for the timeout, given the peers it waited on. */
+  interface TimeoutHandler {
+    CommunicatorException timedOut(byte op, long seq, int[] waitingOn, int nWaiting);
+  }
+
+  final ReentrantLock lock = new ReentrantLock();
+  final int rank;
+  final int size;
+  final Link[] links;
+  final Selector selector;
+  final int sliceBytes;
+  private final long timeoutNanos;
+  private final TimeoutHandler onTimeout;
+  private volatile CommunicatorException failure;
+
+  private final Slab[] free = new Slab[POOL];
+  private int freeCount;
+  private int allocated;
+  private final Slab sendSlab;
+  private final Slab[] fwd = new Slab[POOL];
+  private int fwdHead;
+  private int fwdCount;
+  private final int[] waiting = new int[2];
+
+  // the call being run
+  private Schedule sch;
+  private byte op;
+  private byte dtypeCode;
+  private DType dt;
+  private ReduceOp rop;
+  private byte ropCode;
+  private int root;
+  private long seq;
+  private long inCount;
+  private long outCount;
+  private int es;
+  private long perSlice;
+  // send cursor: the next (or current, when sActive) frame
+  private int sStep;
+  private int sSlice;
+  private boolean sActive;
+  private Link sLink;
+  private Slab sSlab;
+  private boolean sFwd;
+  // receive cursor: the next slice to complete
+  private int rStep;
+  private int rSlice;
+  private boolean rActive;
+  private Link rLink;
+  private Slab rSlab;
+
+  Engine(int rank, int size, Link[] links, Selector selector, int sliceBytes, long timeoutNanos,
+      TimeoutHandler onTimeout) {
+    this.rank = rank;
+    this.size = size;
+    this.links = links;
+    this.selector = selector;
+    this.sliceBytes = sliceBytes;
+    this.timeoutNanos = timeoutNanos;
+    this.onTimeout = onTimeout;
+    this.sendSlab = new Slab(sliceBytes);
+  }
+
+  /** Elements of {@code dt} in one slice. */
+  long perSlice(DType d) {
+    return sliceBytes / d.byteSize();
+  }
+
+  CommunicatorException failure() {
+    return failure;
+  }
+
+  /** Breaks the group (first failure wins) and wakes a running engine. Any thread. */
+  void fail(CommunicatorException e) {
+    synchronized (this) {
+      if (failure == null) {
+        failure = e;
+      }
+    }
+    selector.wakeup();
+  }
+
+  void checkHealthy() {
+    CommunicatorException f = failure;
+    if (f != null) {
+      throw new CommunicatorException(f.getMessage(), f);
+    }
+  }
+
+  /** Runs one segment of a call; throws {@link CommunicatorException} when the group fails. Needs {@link #lock}. */
+  void run(Schedule s, byte op, DType dt, ReduceOp rop, int root, long seq, long inCount, long outCount) {
+    checkHealthy();
+    this.sch = s;
+    this.op = op;
+    this.dt = dt;
+    this.dtypeCode = Frame.dtypeCode(dt);
+    this.rop = rop;
+    this.ropCode = Frame.ropCode(rop);
+    this.root = root;
+    this.seq = seq;
+    this.inCount = inCount;
+    this.outCount = outCount;
+    this.es = dt.byteSize();
+    this.perSlice = perSlice(dt);
+    sStep = 0;
+    sSlice = 0;
+    sActive = false;
+    rStep = 0;
+    rSlice = 0;
+    rActive = false;
+    try {
+      loop();
+    } catch (IOException e) {
+      throw failWith(new CommunicatorException(Frame.opName(op) + ": I/O error on rank " + rank + ": " + e, e));
+    } catch (CommunicatorException e) {
+      throw failWith(e);
+    } catch (RuntimeException e) {
+      throw failWith(new CommunicatorException(Frame.opName(op) + " failed on rank " + rank + ": " + e, e));
+    }
+  }
+
+  private CommunicatorException failWith(CommunicatorException e) {
+    fail(e);
+    CommunicatorException f = failure;
+    return f == e ? e : new CommunicatorException(f.getMessage(), f);
+  }
+
+  private void loop() throws IOException {
+    long lastProgress = System.nanoTime();
+    while (true) {
+      checkHealthy();
+      boolean progress = pumpHeaders();
+      progress |= pumpRecv();
+      progress |= pumpSend();
+      if (!sActive && !rActive && nextSendStep() >= sch.steps && nextRecvStep() >= sch.steps) {
+        return;
+      }
+      long now = System.nanoTime();
+      if (progress) {
+        lastProgress = now;
+        continue;
+      }
+      long left = lastProgress + timeoutNanos - now;
+      if (left <= 0) {
+        int n = 0;
+        if (nextRecvStep() < sch.steps) {
+          waiting[n++] = sch.recvPeer[rStep];
+        }
+        if (sActive && (n == 0 || waiting[0] != sLink.peer)) {
+          waiting[n++] = sLink.peer;
+        }
+        throw onTimeout.timedOut(op, seq, waiting, n);
+      }
+      updateInterest();
+      selector.select(Math.max(1, left / 1_000_000));
+      selector.selectedKeys().clear();
+    }
+  }
+
+  private void updateInterest() {
+    for (Link l : links) {
+      if (l == null || l.key == null) {
+        continue;
+      }
+      int ops = 0;
+      if (!l.eof && l.inState != Link.PARKED) {
+        ops |= SelectionKey.OP_READ;
+      }
+      if (sActive && l == sLink) {
+        ops |= SelectionKey.OP_WRITE;
+      }
+      if (l.key.interestOps() != ops) {
+        l.key.interestOps(ops);
+      }
+    }
+  }
+
+  private int nextSendStep() {
+    while (sStep < sch.steps && sch.sendPeer[sStep] < 0) {
+      sStep++;
+      sSlice = 0;
+    }
+    return sStep;
+  }
+
+  private int nextRecvStep() {
+    while (rStep < sch.steps && sch.recvPeer[rStep] < 0) {
+      rStep++;
+      rSlice = 0;
+    }
+    return rStep;
+  }
+
+  private long slices(long len) {
+    return len == 0 ? 1 : (len + perSlice - 1) / perSlice;
+  }
+
+  // ---- inbound headers of every peer ----------------------------------------------------------------------
+
+  private boolean pumpHeaders() throws IOException {
+    boolean progress = false;
+    for (Link l : links) {
+      if (l == null || l.eof) {
+        continue;
+      }
+      if (l.inState == Link.READ_HEADER) {
+        int n = read(l, l.inHeader);
+        progress |= n > 0;
+        if (!l.inHeader.hasRemaining()) {
+          progress = true;
+          if (Frame.magic(l.inHeader) != Frame.MAGIC) {
+            throw new CommunicatorException(Frame.opName(op) + ": protocol error on rank " + rank + ": rank "
+                + l.peer + " sent a frame with bad magic");
+          }
+          if (Frame.type(l.inHeader) == Frame.FAIL) {
+            int len = Frame.payload(l.inHeader);
+            l.failPayload.clear().limit(Math.max(0, Math.min(len, Frame.MAX_FAIL_BYTES)));
+            l.inState = Link.READ_FAIL;
+          } else {
+            l.inState = Link.PARKED;
+          }
+        }
+      }
+      if (l.inState == Link.READ_FAIL) {
+        progress |= read(l, l.failPayload) > 0;
+        if (!l.failPayload.hasRemaining()) {
+          l.failPayload.flip();
+          byte[] b = new byte[l.failPayload.remaining()];
+          l.failPayload.get(b);
+          throw new CommunicatorException(new String(b, StandardCharsets.UTF_8));
+        }
+      }
+    }
+    return progress;
+  }
+
+  /** Reads what is available; on end of stream marks the link closed and fails if the call still needs the peer. */
+  private int read(Link l, ByteBuffer b) {
+    int n;
+    try {
+      n = l.channel.read(b);
+    } catch (IOException e) {
+      n = -1;
+    }
+    if (n < 0) {
+      l.eof = true;
+      if (stillNeeds(l.peer)) {
+        throw new CommunicatorException(Frame.opName(op) + ": rank " + l.peer + " of " + size
+            + " closed its connection to rank " + rank + " (its process exited, was killed, or closed its"
+            + " communicator); missing rank(s) [" + l.peer + "]");
+      }
+      return 0;
+    }
+    return n;
+  }
+
+  private boolean stillNeeds(int peer) {
+    if ((sActive && sLink.peer == peer) || (rActive && rLink.peer == peer)) {
+      return true;
+    }
+    for (int s = Math.min(sStep, rStep); s < sch.steps; s++) {
+      if ((s >= sStep && sch.sendPeer[s] == peer) || (s >= rStep && sch.recvPeer[s] == peer)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---- receive cursor -------------------------------------------------------------------------------------
+
+  private boolean pumpRecv() {
+    boolean progress = false;
+    while (true) {
+      if (!rActive) {
+        int s = nextRecvStep();
+        if (s >= sch.steps) {
+          return progress;
+        }
+        if (sch.recvAfterSend[s] && !sendCopied(s, rSlice)) {
+          return progress;
+        }
+        Link l = links[sch.recvPeer[s]];
+        if (l.inState != Link.PARKED) {
+          if (l.eof) {
+            read(l, l.inHeader); // reports the closed peer
+          }
+          return progress;
+        }
+        if (freeCount == 0 && allocated == POOL) {
+          return progress; // a forwarded buffer is still being sent
+        }
+        int bytes = checkHeader(l, s);
+        rSlab = take();
+        rSlab.buf.clear().limit(bytes);
+        rLink = l;
+        l.inState = Link.READ_PAYLOAD;
+        rActive = true;
+        progress = true;
+      }
+      if (rSlab.buf.hasRemaining()) {
+        progress |= read(rLink, rSlab.buf) > 0;
+        if (rSlab.buf.hasRemaining()) {
+          return progress;
+        }
+      }
+      rLink.inHeader.clear();
+      rLink.inState = Link.READ_HEADER;
+      rActive = false;
+      process();
+      if (++rSlice == slices(sch.recvLen[rStep])) {
+        rStep++;
+        rSlice = 0;
+      }
+      progress = true;
+    }
+  }
+
+  private boolean sendCopied(int s, int slice) {
+    return sStep > s || (sStep == s && (sSlice > slice || (sSlice == slice && sActive)));
+  }
+
+  /** Validates the parked header of {@code l} against step {@code s} of this call; returns the payload bytes. */
+  private int checkHeader(Link l, int s) {
+    ByteBuffer h = l.inHeader;
+    byte want = sch.recvOp[s] != 0 ? sch.recvOp[s] : op;
+    boolean p2p = want == Frame.SEND || want == Frame.ACK;
+    if (Frame.op(h) != want || Frame.dtypeByte(h) != dtypeCode || Frame.rop(h) != ropCode
+        || Frame.root(h) != root || Frame.inCount(h) != inCount || Frame.outCount(h) != outCount
+        || Frame.seq(h) != seq) {
+      String msg;
+      if (p2p && (Frame.op(h) == Frame.SEND || Frame.op(h) == Frame.ACK)) {
+        msg = "mismatched send/recv: rank " + l.peer + " sent " + Frame.inCount(h) + " elements "
+            + Frame.dtype(Frame.dtypeByte(h)) + ", rank " + rank + " receives " + inCount + " elements " + dt;
+      } else {
+        String mine = Frame.describe(p2p ? (op == Frame.SEND ? Frame.SEND : Frame.RECV) : want, dtypeCode, ropCode,
+            root, inCount, outCount);
+        String theirs = Frame.describe(h);
+        String seqNote = Frame.seq(h) != seq ? " (call #" + seq + " here, #" + Frame.seq(h) + " there)" : "";
+        msg = rank < l.peer
+            ? "mismatched collectives: rank " + rank + " called " + mine + ", rank " + l.peer + " called " + theirs
+            : "mismatched collectives: rank " + l.peer + " called " + theirs + ", rank " + rank + " called " + mine;
+        msg += seqNote;
+      }
+      throw new CommunicatorException(msg);
+    }
+    long off = (long) rSlice * perSlice;
+    long n = Math.min(perSlice, sch.recvLen[s] - off);
+    int bytes = (int) (n * es);
+    if (Frame.step(h) != s || Frame.slice(h) != rSlice || Frame.payload(h) != bytes) {
+      throw new CommunicatorException(Frame.opName(op) + ": protocol error on rank " + rank + ": rank " + l.peer
+          + " sent step " + Frame.step(h) + " slice " + Frame.slice(h) + " with " + Frame.payload(h)
+          + " bytes, expected step " + s + " slice " + rSlice + " with " + bytes + " bytes");
+    }
+    return bytes;
+  }
+
+  private void process() {
+    int s = rStep;
+    long offBytes = (long) rSlice * perSlice * es;
+    long n = rSlab.buf.limit() / es;
+    long buf = rSlab.addr;
+    switch (sch.recvAct[s]) {
+      case Schedule.ACT_NONE -> { }
+      case Schedule.ACT_STORE -> Kernels.copy(sch.storeAddr[s] + offBytes, buf, n, dt);
+      case Schedule.ACT_ACC -> Kernels.accumulate(rop, buf, sch.accAddr[s] + offBytes, n, dt);
+      case Schedule.ACT_ACC_STORE -> {
+        Kernels.accumulate(rop, buf, sch.accAddr[s] + offBytes, n, dt);
+        if (sch.finish[s]) {
+          Kernels.finish(rop, buf, n, dt, size);
+        }
+        Kernels.copy(sch.storeAddr[s] + offBytes, buf, n, dt);
+      }
+      case Schedule.ACT_COMBINE_LOW -> Kernels.accumulate(rop, sch.storeAddr[s] + offBytes, buf, n, dt);
+      case Schedule.ACT_COMBINE_HIGH -> {
+        Kernels.accumulate(rop, buf, sch.storeAddr[s] + offBytes, n, dt);
+        Kernels.copy(sch.storeAddr[s] + offBytes, buf, n, dt);
+      }
+      default -> throw new IllegalStateException("unknown receive action " + sch.recvAct[s]);
+    }
+    if (s + 1 < sch.steps && sch.sendFwd[s + 1]) {
+      fwd[(fwdHead + fwdCount) % POOL] = rSlab;
+      fwdCount++;
+    } else {
+      release(rSlab);
+    }
+    rSlab = null;
+  }
+
+  // ---- send cursor ----------------------------------------------------------------------------------------
+
+  private boolean pumpSend() throws IOException {
+    boolean progress = false;
+    while (true) {
+      if (!sActive) {
+        int s = nextSendStep();
+        if (s >= sch.steps) {
+          return progress;
+        }
+        int r = nextRecvStep();
+        if (sch.sendFwd[s] ? fwdCount == 0 : sch.sendDep[s]
+            && !(r > s - 1 || (r == s - 1 && rSlice > sSlice && !sch.sendAfterStep[s]))) {
+          return progress;
+        }
+        startSend(s);
+        progress = true;
+      }
+      try {
+        if (sLink.channel.write(sLink.gather) > 0) {
+          progress = true;
+        }
+      } catch (IOException e) {
+        sLink.eof = true;
+        throw new CommunicatorException(Frame.opName(op) + ": connection from rank " + rank + " to rank "
+            + sLink.peer + " of " + size + " broke (" + e.getMessage() + "); missing rank(s) [" + sLink.peer + "]",
+            e);
+      }
+      if (sLink.outHeader.hasRemaining() || sSlab.buf.hasRemaining()) {
+        return progress;
+      }
+      sLink.outMidFrame = false;
+      sActive = false;
+      if (sFwd) {
+        release(sSlab);
+      }
+      sSlab = null;
+      if (++sSlice == slices(sch.sendLen[sStep])) {
+        sStep++;
+        sSlice = 0;
+      }
+    }
+  }
+
+  private void startSend(int s) {
+    Link l = links[sch.sendPeer[s]];
+    if (l.eof) {
+      throw new CommunicatorException(Frame.opName(op) + ": rank " + l.peer + " of " + size
+          + " closed its connection to rank " + rank + "; missing rank(s) [" + l.peer + "]");
+    }
+    long off = (long) sSlice * perSlice;
+    long n = Math.min(perSlice, sch.sendLen[s] - off);
+    int bytes = (int) (n * es);
+    if (sch.sendFwd[s]) {
+      sSlab = fwd[fwdHead];
+      fwd[fwdHead] = null;
+      fwdHead = (fwdHead + 1) % POOL;
+      fwdCount--;
+      if (sSlab.buf.limit() != bytes) {
+        throw new IllegalStateException("forwarded slice has " + sSlab.buf.limit() + " bytes, expected " + bytes);
+      }
+      sSlab.buf.position(0);
+      sFwd = true;
+    } else {
+      sSlab = sendSlab;
+      Kernels.copy(sendSlab.addr, sch.sendAddr[s] + off * es, n, dt);
+      sendSlab.buf.clear().limit(bytes);
+      sFwd = false;
+    }
+    byte frameOp = sch.sendOp[s] != 0 ? sch.sendOp[s] : op;
+    Frame.put(l.outHeader, Frame.DATA, frameOp, dtypeCode, ropCode, root, s, seq, inCount, outCount, sSlice, bytes);
+    l.gather[0] = l.outHeader;
+    l.gather[1] = sSlab.buf;
+    l.outMidFrame = true;
+    sLink = l;
+    sActive = true;
+  }
+
+  // ---- staging buffers -----------------------------------------------------------------------------------
+
+  private Slab take() {
+    if (freeCount > 0) {
+      return free[--freeCount];
+    }
+    allocated++;
+    return new Slab(sliceBytes);
+  }
+
+  private void release(Slab s) {
+    free[freeCount++] = s;
+  }
+
+  /** After a failed run: forget the half-done frames and return every buffer. Needs {@link #lock}. */
+  void resetAfterFailure() {
+    freeCount = 0;
+    allocated = 0;
+    fwdCount = 0;
+    fwdHead = 0;
+    java.util.Arrays.fill(fwd, null);
+    java.util.Arrays.fill(free, null);
+    sActive = false;
+    rActive = false;
+  }
+
+  /**
+   * Tells every peer that this group failed, with {@code message}, as a FAIL frame, so that their pending and next
+   * calls fail with the same reason. A link with a half-written frame is shut down instead (the peer sees the
+   * connection close). Bounded: gives up on a peer that does not take the bytes within 200 ms. Needs {@link #lock}.
+   */
+  void propagate(String message) {
+    byte[] b = message.getBytes(StandardCharsets.UTF_8);
+    int len = Math.min(b.length, Frame.MAX_FAIL_BYTES);
+    ByteBuffer payload = ByteBuffer.allocate(len);
+    payload.put(b, 0, len).flip();
+    for (Link l : links) {
+      if (l == null || l.eof || !l.channel.isOpen()) {
+        continue;
+      }
+      try {
+        if (l.outMidFrame) {
+          l.channel.shutdownOutput();
+          continue;
+        }
+        Frame.put(l.outHeader, Frame.FAIL, op, dtypeCode, ropCode, root, -1, seq, 0, 0, 0, len);
+        ByteBuffer[] g = {l.outHeader, payload.duplicate()};
+        long deadline = System.nanoTime() + 200_000_000L;
+        while ((g[0].hasRemaining() || g[1].hasRemaining()) && System.nanoTime() < deadline) {
+          if (l.channel.write(g) == 0) {
+            Thread.onSpinWait();
+          }
+        }
+        if (g[0].hasRemaining() || g[1].hasRemaining()) {
+          l.channel.shutdownOutput();
+        }
+      } catch (IOException e) {
+        l.eof = true;
+      }
+    }
+  }
+}

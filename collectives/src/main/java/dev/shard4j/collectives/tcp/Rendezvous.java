@@ -1,0 +1,211 @@
+package dev.shard4j.collectives.tcp;
+
+import dev.shard4j.collectives.CommunicatorException;
+import dev.shard4j.collectives.Store;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds the full mesh of one group: checks rank and world size against the store, listens on an ephemeral port
+ * of the bind address, publishes it under {@code <group>/addr/<rank>}, connects to every lower rank and accepts
+ * every higher one (each connection authenticated with the job token, see {@link Handshake}), then stops
+ * listening, so no port of the group stays open once it is formed. Connections from strangers are refused and
+ * logged; the rendezvous goes on. Internal; called by the thread creating a communicator.
+ */
+final class Rendezvous {
+  private static final int HANDSHAKE_TIMEOUT_MS = 5000;
+
+  private Rendezvous() {}
+
+  /** Connects rank {@code rank} of {@code size} in group {@code ns}; returns the links indexed by peer rank. */
+  static Link[] connect(Store store, String ns, String token, int rank, int size, TcpOptions o, Selector selector) {
+    Duration timeout = o.timeout();
+    long claimed = store.add(ns + "/joined/" + rank, 1);
+    if (claimed > 1) {
+      throw new CommunicatorException("duplicate rank " + rank + ": another process already joined group '" + ns
+          + "' as rank " + rank + " (check " + TcpCommunicator.ENV_RANK + " of every process)");
+    }
+    if (rank == 0) {
+      store.set(ns + "/size", Integer.toString(size).getBytes(StandardCharsets.US_ASCII));
+    }
+    int rootSize = Integer.parseInt(new String(store.get(ns + "/size", timeout), StandardCharsets.US_ASCII));
+    if (rootSize != size) {
+      throw new CommunicatorException("world size mismatch in group '" + ns + "': rank " + rank
+          + " was started with world size " + size + " but rank 0 with " + rootSize + " (check "
+          + TcpCommunicator.ENV_WORLD_SIZE + ")");
+    }
+    Link[] links = new Link[size];
+    if (size == 1) {
+      return links;
+    }
+    try (ServerSocketChannel server = ServerSocketChannel.open()) {
+      InetAddress bind = InetAddress.getByName(o.bindAddress());
+      server.bind(new InetSocketAddress(bind, 0), size);
+      String host = o.advertiseHost() != null ? o.advertiseHost()
+          : bind.isAnyLocalAddress() ? InetAddress.getLocalHost().getHostAddress() : bind.getHostAddress();
+      int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+      store.set(ns + "/addr/" + rank, (host + ":" + port).getBytes(StandardCharsets.UTF_8));
+      long deadline = System.nanoTime() + timeout.toNanos();
+      Throwable[] acceptError = new Throwable[1];
+      Thread acceptor = new Thread(() -> {
+        try {
+          acceptAll(server, ns, token, rank, size, links, deadline);
+        } catch (Throwable e) {
+          acceptError[0] = e;
+        }
+      }, "shard4j-tcp-accept-rank" + rank);
+      acceptor.setDaemon(true);
+      acceptor.start();
+      try {
+        for (int q = 0; q < rank; q++) {
+          String addr = new String(store.get(ns + "/addr/" + q, timeout), StandardCharsets.UTF_8);
+          links[q] = dial(addr, ns, token, rank, size, q, deadline);
+        }
+      } finally {
+        joinQuietly(acceptor);
+      }
+      if (acceptError[0] != null) {
+        closeAll(links);
+        Throwable e = acceptError[0];
+        throw e instanceof CommunicatorException ce ? ce
+            : new CommunicatorException("rank " + rank + ": accepting peers failed: " + e, e);
+      }
+      for (Link l : links) {
+        if (l != null) {
+          l.channel.configureBlocking(false);
+          l.key = l.channel.register(selector, SelectionKey.OP_READ);
+        }
+      }
+      return links;
+    } catch (IOException e) {
+      closeAll(links);
+      throw new CommunicatorException("rank " + rank + " of " + size + ": cannot set up connections in group '"
+          + ns + "' on " + o.bindAddress() + ": " + e, e);
+    } catch (RuntimeException e) {
+      closeAll(links);
+      throw e;
+    }
+  }
+
+  private static Link dial(String addr, String ns, String token, int rank, int size, int q, long deadline)
+      throws IOException {
+    int colon = addr.lastIndexOf(':');
+    InetSocketAddress target = new InetSocketAddress(addr.substring(0, colon),
+        Integer.parseInt(addr.substring(colon + 1)));
+    SocketChannel ch = SocketChannel.open();
+    try {
+      Socket s = ch.socket();
+      int left = (int) Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+      s.connect(target, left);
+      s.setTcpNoDelay(true);
+      s.setSoTimeout(left);
+      Handshake.connect(s, Handshake.KIND_PEER, token, ns + "|" + rank + "|" + size,
+          "rank " + q + " at " + addr);
+      s.setSoTimeout(0);
+      return new Link(q, ch);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      if (e instanceof CommunicatorException ce) {
+        throw ce;
+      }
+      throw new CommunicatorException("rank " + rank + ": cannot connect to rank " + q + " at " + addr + ": " + e, e);
+    }
+  }
+
+  private static void acceptAll(ServerSocketChannel server, String ns, String token, int rank, int size,
+      Link[] links, long deadline) throws IOException {
+    int expected = size - 1 - rank;
+    int got = 0;
+    server.socket().setSoTimeout(100);
+    while (got < expected) {
+      if (System.nanoTime() > deadline) {
+        List<Integer> missing = new ArrayList<>();
+        for (int q = rank + 1; q < size; q++) {
+          if (links[q] == null) {
+            missing.add(q);
+          }
+        }
+        throw new CommunicatorException("rank " + rank + " of " + size + ": timed out waiting for rank(s) "
+            + missing + " to connect");
+      }
+      Socket s;
+      try {
+        s = server.socket().accept();
+      } catch (SocketTimeoutException e) {
+        continue;
+      }
+      SocketChannel ch = s.getChannel();
+      String refusal;
+      try {
+        s.setTcpNoDelay(true);
+        s.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
+        String hello = Handshake.accept(s, Handshake.KIND_PEER, token);
+        String[] parts = hello.split("\\|");
+        refusal = null;
+        int peer = -1;
+        if (parts.length != 3 || !parts[0].equals(ns)) {
+          refusal = "hello '" + hello + "' is not for group '" + ns + "'";
+        } else {
+          peer = Integer.parseInt(parts[1]);
+          int peerSize = Integer.parseInt(parts[2]);
+          if (peerSize != size) {
+            refusal = "rank " + peer + " has world size " + peerSize + ", expected " + size;
+          } else if (peer <= rank || peer >= size || links[peer] != null) {
+            refusal = "unexpected or duplicate rank " + peer;
+          }
+        }
+        if (refusal == null) {
+          s.setSoTimeout(0);
+          links[peer] = new Link(peer, ch);
+          got++;
+          continue;
+        }
+      } catch (Handshake.Refused e) {
+        refusal = e.getMessage();
+      } catch (IOException | NumberFormatException e) {
+        refusal = e.toString();
+      }
+      TcpStoreServer.LOG.log(System.Logger.Level.WARNING, "rank " + rank + " of group '" + ns
+          + "': refused connection from " + s.getRemoteSocketAddress() + ": " + refusal);
+      ch.close();
+    }
+  }
+
+  private static void joinQuietly(Thread t) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static void closeAll(Link[] links) {
+    for (Link l : links) {
+      if (l != null) {
+        try {
+          l.channel.close();
+        } catch (IOException ignored) {
+          // closing anyway
+        }
+      }
+    }
+  }
+}
