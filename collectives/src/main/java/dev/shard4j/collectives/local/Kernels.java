@@ -42,7 +42,7 @@ public final class Kernels {
   }
 
   /** {@code dst = a (op) b} over {@code n} elements; {@code dst} may be {@code a}. AVG combines like SUM. */
-  static void combine(ReduceOp op, long dst, long a, long b, long n, DType dt) {
+  public static void combine(ReduceOp op, long dst, long a, long b, long n, DType dt) {
     if (n == 0) {
       return;
     }

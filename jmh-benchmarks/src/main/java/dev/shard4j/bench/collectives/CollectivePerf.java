@@ -95,7 +95,7 @@ public final class CollectivePerf implements Callable<Integer> {
   @Option(names = {"-g", "--ngpus"}, defaultValue = "2", description = "number of ranks; default 2")
   int ranks;
 
-  @Option(names = "--backend", defaultValue = "local", description = "communicator backend: local; default local")
+  @Option(names = "--backend", defaultValue = "local", description = "communicator backend: local or tcp; default local")
   String backend;
 
   @Option(names = "--kernel-threads", defaultValue = "1", description = "CPU kernel threads per rank; default 1")
