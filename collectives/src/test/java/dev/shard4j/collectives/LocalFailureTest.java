@@ -226,6 +226,11 @@ class LocalFailureTest {
         "expected '" + expectedPrefix + "' but got: " + e.getMessage());
   }
 
+  /**
+   * 10,000 mixed collectives (blocking and async, in-place and out-of-place, rooted, every reduce op, both dtypes,
+   * 0..39 elements per rank so it stays fast) on 4 ranks with splits in between; results of the reducing and
+   * gathering kinds are checked against plain-Java references, then host allocations and threads are counted.
+   */
   @Test
   void soakOfMixedCollectivesLeaksNeitherMemoryNorThreads() {
     long liveBefore = NativeMemory.hostLiveCount();
@@ -234,27 +239,45 @@ class LocalFailureTest {
     LocalCluster.run(size, Duration.ofSeconds(30), c -> {
       int r = c.rank();
       java.util.Random rnd = new java.util.Random(42); // same sequence of ops on every rank
-      for (int it = 0; it < 2000; it++) {
-        int kind = rnd.nextInt(7);
+      for (int it = 0; it < 10_000; it++) {
+        int kind = rnd.nextInt(9);
         long m = rnd.nextInt(40);
         DType dt = rnd.nextBoolean() ? DType.F32 : DType.BF16;
         ReduceOp op = ReduceOp.values()[rnd.nextInt(ReduceOp.values().length)];
+        int root = (int) (m % size);
         try (Tensor a = tensor(input(op, dt, r, size * m), dt); Tensor o = empty(size * m, dt);
-            Tensor small = empty(m, dt)) {
+            Tensor small = tensor(input(op, dt, r, m), dt)) {
           switch (kind) {
             case 0 -> c.allReduce(a, op);
             case 1 -> c.allReduce(a, o, op);
             case 2 -> c.reduceScatter(a, small, op);
             case 3 -> c.allGather(small, o);
-            case 4 -> c.broadcast(a, (int) (m % size));
+            case 4 -> c.broadcast(a, root);
             case 5 -> c.allToAll(a, o);
-            default -> c.allReduceAsync(a, op).await();
+            case 6 -> c.allReduceAsync(a, op).await();
+            case 7 -> c.reduce(a, root, op);
+            default -> c.reduceScatterAsync(a, small, op).await();
           }
-          if (kind == 2) {
+          String what = "soak iteration " + it + " kind " + kind + " " + op + " " + dt + " m=" + m;
+          if (kind == 0 || kind == 6 || kind == 7 && r == root) {
+            float[] got = a.toFloatArray();
+            for (int i = 0; i < size * m; i++) {
+              CollectivesTestSupport.check(what, op, dt, CollectivesTestSupport.ref(op, dt, size, i), got[i]);
+            }
+          } else if (kind == 1) {
+            float[] got = o.toFloatArray();
+            for (int i = 0; i < size * m; i++) {
+              CollectivesTestSupport.check(what, op, dt, CollectivesTestSupport.ref(op, dt, size, i), got[i]);
+            }
+          } else if (kind == 2 || kind == 8) {
             float[] got = small.toFloatArray();
             for (int i = 0; i < m; i++) {
-              CollectivesTestSupport.check("soak reduceScatter", op, dt,
-                  CollectivesTestSupport.ref(op, dt, size, r * m + i), got[i]);
+              CollectivesTestSupport.check(what, op, dt, CollectivesTestSupport.ref(op, dt, size, r * m + i), got[i]);
+            }
+          } else if (kind == 3) {
+            float[] got = o.toFloatArray();
+            for (int i = 0; i < size * m; i++) {
+              assertEquals(CollectivesTestSupport.val(op, dt, (int) (i / m), i % m), got[i], what);
             }
           }
         }

@@ -41,6 +41,22 @@ public final class Kernels {
     }
   }
 
+  /** {@code dst = a (op) b} over {@code n} elements; {@code dst} may be {@code a}. AVG combines like SUM. */
+  public static void combine(ReduceOp op, long dst, long a, long b, long n, DType dt) {
+    if (n == 0) {
+      return;
+    }
+    switch (op) {
+      case SUM, AVG -> NativeStatus.check(ElementwiseBinding.s4j_add_cpu(dst, a, b, n, dt.code()), "collective sum");
+      case PROD -> NativeStatus.check(ElementwiseBinding.s4j_mul_cpu(dst, a, b, n, dt.code()), "collective prod");
+      case MAX, MIN -> {
+        copy(dst, a, n, dt);
+        minMax(op == ReduceOp.MAX, dst, b, n, dt);
+      }
+      default -> throw new IllegalStateException("unknown reduce op " + op);
+    }
+  }
+
   /** Final step after all peers were accumulated: AVG divides by {@code size}. */
   public static void finish(ReduceOp op, long dst, long n, DType dt, int size) {
     if (op == ReduceOp.AVG && n > 0 && size > 1) {

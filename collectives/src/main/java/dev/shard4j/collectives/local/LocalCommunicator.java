@@ -26,10 +26,11 @@ import java.util.concurrent.TimeoutException;
  * write each other's buffers directly between barriers, so there are no staging copies:
  *
  * <ul>
- *   <li>all-reduce: rank r reduces chunk r of every peer's input into chunk r of its own output (bandwidth
- *       optimal, each element is reduced once, so every rank gets bit-identical results), barrier, then copies
- *       the other chunks from their owners;
- *   <li>reduce-scatter: rank r reduces chunk r of every peer's input into its output;
+ *   <li>all-reduce: rank r owns chunk r; block by block ({@link #BLOCK_BYTES}) it reduces that block of every
+ *       rank's input into its own output and, while the block is still in cache, copies it into every peer's
+ *       output. Every element is reduced once and read from memory once per input, so every rank gets
+ *       bit-identical results and the memory traffic is one read of each input and one write of each output;
+ *   <li>reduce-scatter: rank r reduces chunk r of every peer's input into its output, block by block;
  *   <li>all-gather, all-to-all, broadcast: direct copies from the owners' buffers; reduce: the root reduces;
  *   <li>send/recv: a per-ordered-pair rendezvous; the receiver copies from the sender's buffer.
  * </ul>
@@ -41,6 +42,12 @@ import java.util.concurrent.TimeoutException;
  * may be called from any thread.
  */
 public final class LocalCommunicator implements Communicator {
+  /**
+   * Reductions work in blocks of this many bytes so that a block stays in the core's cache between its combine
+   * steps and, for all-reduce, while it is written to every rank's output.
+   */
+  static final long BLOCK_BYTES = 256 * 1024;
+
   private final LocalGroup group;
   private final int rank;
   private ExecutorService worker;
@@ -395,31 +402,25 @@ public final class LocalCommunicator implements Communicator {
         case "allReduce" -> {
           long n = d.inCount();
           long lo = n * rank / p;
-          long len = n * (rank + 1) / p - lo;
-          long off = lo * es;
-          Kernels.copy(d.outAddr() + off, d.inAddr() + off, len, dt);
-          for (int k = 1; k < p; k++) {
-            int j = (rank + k) % p;
-            Kernels.accumulate(d.reduceOp(), d.outAddr() + off, s[j].inAddr() + off, len, dt);
-          }
-          Kernels.finish(d.reduceOp(), d.outAddr() + off, len, dt, p);
-          group.await(rank, "allReduce", null);
-          for (int k = 1; k < p; k++) {
-            int o = (rank + k) % p;
-            long olo = n * o / p;
-            long olen = n * (o + 1) / p - olo;
-            Kernels.copy(d.outAddr() + olo * es, s[o].outAddr() + olo * es, olen, dt);
+          long hi = n * (rank + 1) / p;
+          long block = BLOCK_BYTES / es;
+          for (long b = lo; b < hi; b += block) {
+            long len = Math.min(block, hi - b);
+            long off = b * es;
+            long acc = d.outAddr() + off;
+            reduceInto(acc, s, off, len, d);
+            for (int k = 1; k < p; k++) {
+              Kernels.copy(s[(rank + k) % p].outAddr() + off, acc, len, dt);
+            }
           }
         }
         case "reduceScatter" -> {
           long m = d.outCount();
-          long off = rank * m * es;
-          Kernels.copy(d.outAddr(), d.inAddr() + off, m, dt);
-          for (int k = 1; k < p; k++) {
-            int j = (rank + k) % p;
-            Kernels.accumulate(d.reduceOp(), d.outAddr(), s[j].inAddr() + off, m, dt);
+          long block = BLOCK_BYTES / es;
+          for (long b = 0; b < m; b += block) {
+            long len = Math.min(block, m - b);
+            reduceInto(d.outAddr() + b * es, s, (rank * m + b) * es, len, d);
           }
-          Kernels.finish(d.reduceOp(), d.outAddr(), m, dt, p);
         }
         case "allGather" -> {
           long m = d.inCount();
@@ -440,11 +441,11 @@ public final class LocalCommunicator implements Communicator {
         }
         case "reduce" -> {
           if (rank == d.root()) {
-            for (int k = 1; k < p; k++) {
-              int j = (rank + k) % p;
-              Kernels.accumulate(d.reduceOp(), d.outAddr(), s[j].inAddr(), d.inCount(), dt);
+            long n = d.inCount();
+            long block = BLOCK_BYTES / es;
+            for (long b = 0; b < n; b += block) {
+              reduceInto(d.outAddr() + b * es, s, b * es, Math.min(block, n - b), d);
             }
-            Kernels.finish(d.reduceOp(), d.outAddr(), d.inCount(), dt, p);
           }
         }
         default -> throw new IllegalStateException("unknown op " + d.op());
@@ -456,6 +457,24 @@ public final class LocalCommunicator implements Communicator {
       throw e;
     }
     group.await(rank, d.op(), null);
+  }
+
+  /**
+   * {@code dst[0, len)} becomes the reduction over all ranks of their input at byte offset {@code off}, combined in
+   * the order rank, rank + 1, ... (so whichever rank computes an element computes it the same way), then finished
+   * (AVG's scaling). {@code dst} may be this rank's own input there.
+   */
+  private void reduceInto(long dst, Desc[] s, long off, long len, Desc d) {
+    int p = group.size;
+    if (p == 1) {
+      Kernels.copy(dst, s[rank].inAddr() + off, len, d.dtype());
+    } else {
+      Kernels.combine(d.reduceOp(), dst, s[rank].inAddr() + off, s[(rank + 1) % p].inAddr() + off, len, d.dtype());
+      for (int k = 2; k < p; k++) {
+        Kernels.accumulate(d.reduceOp(), dst, s[(rank + k) % p].inAddr() + off, len, d.dtype());
+      }
+    }
+    Kernels.finish(d.reduceOp(), dst, len, d.dtype(), p);
   }
 
   private void send(Desc d) {
