@@ -2,6 +2,7 @@ package dev.shard4j.cli;
 
 import dev.shard4j.tensor.CpuRuntime;
 import dev.shard4j.tensor.Device;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -10,11 +11,26 @@ import picocli.CommandLine.Option;
 /** {@code shard4j train}: trains a model on the embedded CPU backend and shows the loss as it falls. */
 @Command(name = "train", mixinStandardHelpOptions = true, description = "Train a model.")
 public final class TrainCommand implements Callable<Integer> {
-  @Option(names = "--model", description = "Model to train: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--model", converter = ModelConverter.class,
+      description = "Model to train: mlp, gpt-mini, gpt-tiny (default: mlp).")
   Model model = Model.mlp;
 
-  @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
-  int steps = 300;
+  @Option(names = "--steps", description = "Optimizer steps (default: 300 for mlp, 60 for GPTs).")
+  Integer stepsOption;
+
+  /** Reads {@code gpt-mini} as {@link Model#gpt_mini}. */
+  static final class ModelConverter implements picocli.CommandLine.ITypeConverter<Model> {
+    @Override
+    public Model convert(String value) {
+      for (Model m : Model.values()) {
+        if (m.cliName().equals(value)) {
+          return m;
+        }
+      }
+      throw new IllegalArgumentException("unknown model '" + value + "' (known: mlp, gpt-mini, gpt-tiny)");
+    }
+  }
+
 
   @Option(names = "--device", description = "cpu or cuda[:N] (default: ${DEFAULT-VALUE}).")
   String device = "cpu";
@@ -22,24 +38,52 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "CPU kernel threads (default: all cores).")
   int threads = Runtime.getRuntime().availableProcessors();
 
-  @Option(names = "--lr", description = "Learning rate (default: ${DEFAULT-VALUE}).")
-  float learningRate = 0.05f;
+  @Option(names = "--lr", description = "Learning rate (default: 0.05 for mlp, 3e-3 for GPTs).")
+  Float learningRate;
+
+  @Option(names = "--mesh", description = "GPT mesh of local ranks, e.g. dp=2,tp=2 (default: ${DEFAULT-VALUE}).")
+  String mesh = "dp=1";
+
+  @Option(names = "--zero", description = "ZeRO stage over dp for GPTs: 0 (off), 1, 2 or 3 (default: ${DEFAULT-VALUE}).")
+  int zero = 0;
+
+  @Option(names = "--sp", description = "Sequence parallelism inside the tp groups.")
+  boolean sequenceParallel;
+
+  @Option(names = "--batch", description = "GPT sequences per step over all dp ranks (default: ${DEFAULT-VALUE}).")
+  int batch = 8;
+
+  @Option(names = "--plot", description = "Where to write the GPT loss curve PNG (default: ${DEFAULT-VALUE}).")
+  Path plot = Path.of("loss.png");
 
   /** Models the command can train. */
   enum Model {
-    mlp
+    mlp, gpt_mini, gpt_tiny;
+
+    String cliName() {
+      return name().replace('_', '-');
+    }
   }
 
   @Override
-  public Integer call() {
+  public Integer call() throws java.io.IOException {
+    int steps = stepsOption != null ? stepsOption : model == Model.mlp ? 300 : 60;
     if (steps < 1) {
       throw new IllegalArgumentException("train: --steps must be >= 1, got " + steps);
     }
+    if (model != Model.mlp) {
+      if (!device.equals("cpu")) {
+        throw new UnsupportedOperationException("train: GPT training on " + device + " is not wired yet; use --device cpu");
+      }
+      return GptTrainJob.run(new GptTrainJob.Request(GptTrainJob.preset(model.cliName()), MeshSpec.parse(mesh),
+          sequenceParallel, zero, steps, batch, learningRate != null ? learningRate : 3e-3f, threads, plot), System.out);
+    }
+    float lr = learningRate != null ? learningRate : 0.05f;
     CpuRuntime.setThreads(threads);
     Device dev = Device.parse(device);
     DeviceReport.print(System.out);
     MlpTrainer.Config d = MlpTrainer.Config.defaults();
-    MlpTrainer.Config cfg = new MlpTrainer.Config(d.inputs(), d.hidden(), d.outputs(), d.batch(), learningRate,
+    MlpTrainer.Config cfg = new MlpTrainer.Config(d.inputs(), d.hidden(), d.outputs(), d.batch(), lr,
         d.momentum(), d.seed());
     System.out.printf(Locale.ROOT, "model   : mlp %d -> %d -> %d (gelu), batch %d, sgd lr %.3g momentum %.2f, on %s%n",
         cfg.inputs(), cfg.hidden(), cfg.outputs(), cfg.batch(), cfg.learningRate(), cfg.momentum(), dev);
