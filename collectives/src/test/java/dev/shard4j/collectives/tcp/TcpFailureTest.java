@@ -92,6 +92,20 @@ class TcpFailureTest {
   }
 
   @Test
+  void sendToARankThatNeverReceivesTimesOutNamingIt() {
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> TcpCluster.run(2, OPTS.withTimeout(Duration.ofMillis(500)), c -> {
+          if (c.rank() == 0) {
+            try (Tensor t = floats(1)) {
+              c.send(t, 1); // the data fits the socket buffer; send still waits for the receiver
+            }
+          }
+        }));
+    assertTrue(e.getMessage().contains("send (peer [1]): timed out after 500 ms on rank 0 waiting for rank(s) [1]"),
+        e.getMessage());
+  }
+
+  @Test
   void abortUnblocksAPendingCollectiveOnThePeerAndFailsLaterOnes() throws Exception {
     List<Communicator> comms = TcpCluster.create(2, OPTS);
     try {
