@@ -37,8 +37,9 @@ import org.bytedeco.javacpp.Pointer;
  * 2(p-1) steps of 1/p of the data, pipelined in slices). In the alpha-beta model the ring wins once
  * {@code n > 2(p-1) - log2(p)} latencies' worth of bytes outweigh its extra steps: with loopback/LAN latencies of
  * 20-50 us and 1-5 GB/s, that is a few hundred KiB for 4-8 ranks, hence 256 KiB. Reduce-scatter and all-gather use
- * the ring, broadcast and reduce a pipelined chain, all-to-all pairwise exchange, barrier recursive doubling on empty
- * messages, send/recv a data frame plus an acknowledgement (send returns once the receiver has the data).
+ * the ring; broadcast and reduce a binomial tree up to the same size and a pipelined chain above it; all-to-all
+ * pairwise exchange; barrier recursive doubling on empty messages; send/recv a data frame plus an acknowledgement
+ * (send returns once the receiver has the data).
  *
  * <p><b>Safety.</b> Every frame carries a header (op, dtype, reduce op, root, counts, sequence number, see
  * {@link Frame}); a rank receiving a frame of a different call fails with "mismatched collectives" naming both calls
@@ -86,6 +87,8 @@ public final class TcpCommunicator implements Communicator {
   private int splits;
   private boolean propagated;
   private ExecutorService worker;
+  private ByteBuffer reduceScratch;
+  private long reduceScratchAddr;
   private CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
   private volatile boolean closed;
 
@@ -586,20 +589,47 @@ public final class TcpCommunicator implements Communicator {
       }
       case Frame.BROADCAST, Frame.REDUCE -> {
         long n = c.inCount();
+        // a small reduce accumulates in a scratch buffer of the message's size, hence the cap
+        boolean small = n * es <= (op == Frame.REDUCE ? Math.min(options.smallMessageBytes(), 64 << 20)
+            : options.smallMessageBytes());
+        long acc = 0;
+        if (small && op == Frame.REDUCE) {
+          acc = reduceScratch(n * es);
+          Kernels.copy(acc, c.in(), n, dt);
+        }
         long off = 0;
         do {
           long len = Math.min(seg, n - off);
           if (op == Frame.BROADCAST) {
-            Algorithms.chainBroadcast(sch, rank, p, c.root(), c.in() + off * es, len);
+            if (small) {
+              Algorithms.treeBroadcast(sch, rank, p, c.root(), c.in() + off * es, len);
+            } else {
+              Algorithms.chainBroadcast(sch, rank, p, c.root(), c.in() + off * es, len);
+            }
+          } else if (small) {
+            Algorithms.treeReduce(sch, rank, p, c.root(), acc + off * es, len);
           } else {
             Algorithms.chainReduce(sch, rank, p, c.root(), c.in() + off * es, len, avg);
           }
           runSegment(c, callSeq);
           off += len;
         } while (off < n);
+        if (small && op == Frame.REDUCE && rank == c.root()) {
+          Kernels.finish(c.rop(), acc, n, dt, p);
+          Kernels.copy(c.in(), acc, n, dt);
+        }
       }
       default -> throw new IllegalStateException("unknown op " + op);
     }
+  }
+
+  /** A direct buffer of at least {@code bytes}, kept for the next small reduce (at most the small-message size). */
+  private long reduceScratch(long bytes) {
+    if (reduceScratch == null || reduceScratch.capacity() < bytes) {
+      reduceScratch = ByteBuffer.allocateDirect((int) Math.max(bytes, 4096));
+      reduceScratchAddr = new Pointer(reduceScratch).address();
+    }
+    return reduceScratchAddr;
   }
 
   private void runSegment(Call c, long callSeq) {
