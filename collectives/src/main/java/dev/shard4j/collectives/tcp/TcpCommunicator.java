@@ -92,7 +92,7 @@ public final class TcpCommunicator implements Communicator {
   private CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
   private volatile boolean closed;
 
-  private TcpCommunicator(Store store, String ns, String token, int rank, int size, TcpOptions o) {
+  private TcpCommunicator(Store store, String ns, String parentNs, String token, int rank, int size, TcpOptions o) {
     if (size < 1 || rank < 0 || rank >= size) {
       throw new IllegalArgumentException("TcpCommunicator: rank " + rank + " is out of range [0, " + size
           + ") (world size " + size + ")");
@@ -114,7 +114,7 @@ public final class TcpCommunicator implements Communicator {
     }
     Link[] links;
     try {
-      links = Rendezvous.connect(store, ns, token, rank, size, o, selector);
+      links = Rendezvous.connect(store, ns, parentNs, token, rank, size, o, selector);
     } catch (RuntimeException e) {
       try {
         selector.close();
@@ -132,7 +132,7 @@ public final class TcpCommunicator implements Communicator {
    * the store stays the caller's.
    */
   public static TcpCommunicator create(Store store, String token, int rank, int size, TcpOptions options) {
-    return new TcpCommunicator(store, "shard4j", token, rank, size, options);
+    return new TcpCommunicator(store, "shard4j", null, token, rank, size, options);
   }
 
   /** {@link #fromEnvironment(Map)} with this process's environment. */
@@ -174,7 +174,7 @@ public final class TcpCommunicator implements Communicator {
     TcpStore client = null;
     try {
       client = new TcpStore(address, token, o.connectWindow());
-      TcpCommunicator c = new TcpCommunicator(client, "shard4j", token, rank, size, o);
+      TcpCommunicator c = new TcpCommunicator(client, "shard4j", null, token, rank, size, o);
       c.owned.add(client);
       if (server != null) {
         c.owned.add(server);
@@ -343,7 +343,7 @@ public final class TcpCommunicator implements Communicator {
       }
     }
     members.sort(Comparator.<Integer>comparingInt(r -> all.getInt(8 * r + 4)).thenComparingInt(r -> r));
-    TcpCommunicator sub = new TcpCommunicator(store, ns + "/split" + idx + "/color" + color, token,
+    TcpCommunicator sub = new TcpCommunicator(store, ns + "/split" + idx + "/color" + color, ns, token,
         members.indexOf(rank), members.size(), options);
     sub.parent = this;
     children.add(sub);
@@ -506,6 +506,16 @@ public final class TcpCommunicator implements Communicator {
     propagated = true;
     engine.resetAfterFailure();
     engine.propagate(engine.failure().getMessage());
+    // Off this thread: the store may be slow or gone, and abort() must not block on it.
+    Thread mark = new Thread(() -> {
+      try {
+        Rendezvous.markBroken(store, ns);
+      } catch (RuntimeException ignored) {
+        // best effort: without the mark, a pending split waits for its timeout
+      }
+    }, "shard4j-tcp-mark-broken");
+    mark.setDaemon(true);
+    mark.start();
     for (TcpCommunicator child : children) {
       child.failFromParent(engine.failure());
     }
@@ -660,7 +670,8 @@ public final class TcpCommunicator implements Communicator {
       try {
         String k = ns + "/late/" + callSeq + "/";
         store.add(k + rank, 1);
-        long grace = Math.max(200, Math.min(3000, options.timeout().toMillis() / 2));
+        // Ranks stuck in this call time out within moments of each other; wait for their reports, up to 5 s.
+        long grace = Math.max(500, Math.min(5000, options.timeout().toMillis()));
         long deadline = System.nanoTime() + grace * 1_000_000;
         while (true) {
           missing = new ArrayList<>();

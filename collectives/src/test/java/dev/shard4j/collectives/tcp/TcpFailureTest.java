@@ -166,6 +166,7 @@ class TcpFailureTest {
   @Test
   void failingRankAbortsTheOthersAndSubGroups() {
     long start = System.nanoTime();
+    AtomicReferenceArray<String> outcomes = new AtomicReferenceArray<>(4);
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> TcpCluster.run(4, OPTS, c -> {
       try (Communicator sub = c.split(c.rank() % 2, 0)) {
         if (c.rank() == 1) {
@@ -176,10 +177,53 @@ class TcpFailureTest {
         } else {
           c.barrier();
         }
+      } catch (CommunicatorException failed) {
+        outcomes.set(c.rank(), (System.nanoTime() - start) / 1_000_000 + " ms: " + failed.getMessage());
+        throw failed;
       }
     }));
     assertTrue(e.getMessage().contains("rank 1 of 4") && e.getMessage().contains("gives up"), e.getMessage());
-    assertTrue((System.nanoTime() - start) / 1_000_000 < 20_000);
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(ms < 20_000, "took " + ms + " ms: " + outcomes);
+  }
+
+  @Test
+  void aRankFailingDuringSplitDoesNotLeaveItsSubGroupWaiting() {
+    // Rank 0 aborts its group instead of splitting; the others' split fails promptly (the parent all-gather or
+    // the sub-group's rendezvous), never waiting the 60 s timeout for rank 0 to join their sub-group.
+    long start = System.nanoTime();
+    assertThrows(IllegalStateException.class, () -> TcpCluster.run(4, OPTS, c -> {
+      if (c.rank() == 0) {
+        throw new IllegalStateException("rank 0 leaves before the split");
+      }
+      try (Communicator sub = c.split(c.rank() % 2, 0)) {
+        sub.barrier();
+      }
+    }));
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(ms < 20_000, "took " + ms + " ms");
+  }
+
+  @Test
+  void joiningASubGroupStopsWaitingWhenTheParentBreaks() throws Exception {
+    // Rank 1 of a sub-group waits for rank 0, which failed during the split and will never join.
+    InMemoryStore store = new InMemoryStore();
+    CompletableFuture.runAsync(() -> {
+      try {
+        Thread.sleep(300);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      Rendezvous.markBroken(store, "parent");
+    });
+    long start = System.nanoTime();
+    try (java.nio.channels.Selector sel = java.nio.channels.Selector.open()) {
+      CommunicatorException e = assertThrows(CommunicatorException.class,
+          () -> Rendezvous.connect(store, "parent/split0/color0", "parent", "t", 1, 2, OPTS, sel));
+      assertTrue(e.getMessage().contains("abandoned: the group it was split from failed"), e.getMessage());
+    }
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(ms < 10_000, "took " + ms + " ms");
   }
 
   @Test
