@@ -158,6 +158,9 @@ final class Engine {
     long lastProgress = System.nanoTime();
     while (true) {
       checkHealthy();
+      if (Thread.currentThread().isInterrupted()) {
+        throw new CommunicatorException(Frame.opName(op) + ": interrupted on rank " + rank + " of " + size);
+      }
       boolean progress = pumpHeaders();
       progress |= pumpRecv();
       progress |= pumpSend();

@@ -5,7 +5,6 @@ import dev.shard4j.collectives.CommunicatorException;
 import dev.shard4j.collectives.ReduceOp;
 import dev.shard4j.collectives.Store;
 import dev.shard4j.collectives.Work;
-import dev.shard4j.collectives.local.Kernels;
 import dev.shard4j.tensor.DType;
 import dev.shard4j.tensor.Tensor;
 import java.io.IOException;
@@ -37,8 +36,9 @@ import org.bytedeco.javacpp.Pointer;
  * 2(p-1) steps of 1/p of the data, pipelined in slices). In the alpha-beta model the ring wins once
  * {@code n > 2(p-1) - log2(p)} latencies' worth of bytes outweigh its extra steps: with loopback/LAN latencies of
  * 20-50 us and 1-5 GB/s, that is a few hundred KiB for 4-8 ranks, hence 256 KiB. Reduce-scatter and all-gather use
- * the ring, broadcast and reduce a pipelined chain, all-to-all pairwise exchange, barrier recursive doubling on empty
- * messages, send/recv a data frame plus an acknowledgement (send returns once the receiver has the data).
+ * the ring; broadcast and reduce a binomial tree up to the same size and a pipelined chain above it; all-to-all
+ * pairwise exchange; barrier recursive doubling on empty messages; send/recv a data frame plus an acknowledgement
+ * (send returns once the receiver has the data).
  *
  * <p><b>Safety.</b> Every frame carries a header (op, dtype, reduce op, root, counts, sequence number, see
  * {@link Frame}); a rank receiving a frame of a different call fails with "mismatched collectives" naming both calls
@@ -76,20 +76,17 @@ public final class TcpCommunicator implements Communicator {
   private final int rank;
   private final int size;
   private final Engine engine;
-  private final Schedule sch = new Schedule(16);
-  private final long[] sendSeq;
-  private final long[] recvSeq;
+  private final CallRunner runner;
   private final List<AutoCloseable> owned = new ArrayList<>();
   private final List<TcpCommunicator> children = new CopyOnWriteArrayList<>();
   private volatile TcpCommunicator parent;
-  private long seq;
   private int splits;
   private boolean propagated;
   private ExecutorService worker;
   private CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
   private volatile boolean closed;
 
-  private TcpCommunicator(Store store, String ns, String token, int rank, int size, TcpOptions o) {
+  private TcpCommunicator(Store store, String ns, String parentNs, String token, int rank, int size, TcpOptions o) {
     if (size < 1 || rank < 0 || rank >= size) {
       throw new IllegalArgumentException("TcpCommunicator: rank " + rank + " is out of range [0, " + size
           + ") (world size " + size + ")");
@@ -101,8 +98,6 @@ public final class TcpCommunicator implements Communicator {
     this.options = o;
     this.rank = rank;
     this.size = size;
-    this.sendSeq = new long[size];
-    this.recvSeq = new long[size];
     Selector selector;
     try {
       selector = Selector.open();
@@ -111,7 +106,7 @@ public final class TcpCommunicator implements Communicator {
     }
     Link[] links;
     try {
-      links = Rendezvous.connect(store, ns, token, rank, size, o, selector);
+      links = Rendezvous.connect(store, ns, parentNs, token, rank, size, o, selector);
     } catch (RuntimeException e) {
       try {
         selector.close();
@@ -121,6 +116,7 @@ public final class TcpCommunicator implements Communicator {
       throw e;
     }
     this.engine = new Engine(rank, size, links, selector, o.sliceBytes(), o.timeout().toNanos(), this::timedOut);
+    this.runner = new CallRunner(engine, rank, size, o);
   }
 
   /**
@@ -129,7 +125,7 @@ public final class TcpCommunicator implements Communicator {
    * the store stays the caller's.
    */
   public static TcpCommunicator create(Store store, String token, int rank, int size, TcpOptions options) {
-    return new TcpCommunicator(store, "shard4j", token, rank, size, options);
+    return new TcpCommunicator(store, "shard4j", null, token, rank, size, options);
   }
 
   /** {@link #fromEnvironment(Map)} with this process's environment. */
@@ -171,7 +167,7 @@ public final class TcpCommunicator implements Communicator {
     TcpStore client = null;
     try {
       client = new TcpStore(address, token, o.connectWindow());
-      TcpCommunicator c = new TcpCommunicator(client, "shard4j", token, rank, size, o);
+      TcpCommunicator c = new TcpCommunicator(client, "shard4j", null, token, rank, size, o);
       c.owned.add(client);
       if (server != null) {
         c.owned.add(server);
@@ -340,7 +336,7 @@ public final class TcpCommunicator implements Communicator {
       }
     }
     members.sort(Comparator.<Integer>comparingInt(r -> all.getInt(8 * r + 4)).thenComparingInt(r -> r));
-    TcpCommunicator sub = new TcpCommunicator(store, ns + "/split" + idx + "/color" + color, token,
+    TcpCommunicator sub = new TcpCommunicator(store, ns + "/split" + idx + "/color" + color, ns, token,
         members.indexOf(rank), members.size(), options);
     sub.parent = this;
     children.add(sub);
@@ -461,7 +457,7 @@ public final class TcpCommunicator implements Communicator {
     engine.lock.lock();
     try {
       engine.checkHealthy();
-      run(c);
+      runner.run(c);
     } catch (CommunicatorException e) {
       engine.fail(e);
       afterFailureLocked();
@@ -503,117 +499,21 @@ public final class TcpCommunicator implements Communicator {
     propagated = true;
     engine.resetAfterFailure();
     engine.propagate(engine.failure().getMessage());
+    // Off this thread: the store may be slow or gone, and abort() must not block on it.
+    Thread mark = new Thread(() -> {
+      try {
+        Rendezvous.markBroken(store, ns);
+      } catch (RuntimeException ignored) {
+        // best effort: without the mark, a pending split waits for its timeout
+      }
+    }, "shard4j-tcp-mark-broken");
+    mark.setDaemon(true);
+    mark.start();
     for (TcpCommunicator child : children) {
       child.failFromParent(engine.failure());
     }
   }
 
-  private void run(Call c) {
-    int p = size;
-    DType dt = c.dtype();
-    int es = dt.byteSize();
-    long seg = Engine.MAX_SLICES_PER_STEP * engine.perSlice(dt);
-    byte op = c.op();
-    boolean avg = c.rop() == ReduceOp.AVG;
-    if (op == Frame.SEND || op == Frame.RECV) {
-      int peer = c.root();
-      long s = op == Frame.SEND ? sendSeq[peer]++ : recvSeq[peer]++;
-      long n = c.inCount();
-      long off = 0;
-      do {
-        long len = Math.min(seg, n - off);
-        if (op == Frame.SEND) {
-          Algorithms.send(sch, peer, c.in() + off * es, len);
-        } else {
-          Algorithms.recv(sch, peer, c.in() + off * es, len);
-        }
-        engine.run(sch, op, dt, null, -1, s, n, n);
-        off += len;
-      } while (off < n);
-      return;
-    }
-    long callSeq = seq++;
-    if (p == 1) {
-      runAlone(c);
-      return;
-    }
-    switch (op) {
-      case Frame.ALL_REDUCE -> {
-        long n = c.inCount();
-        boolean small = n * es <= options.smallMessageBytes();
-        long segment = small ? seg : seg * p;
-        if (small) {
-          Kernels.copy(c.out(), c.in(), n, dt);
-        }
-        long off = 0;
-        do {
-          long len = Math.min(segment, n - off);
-          if (small) {
-            Algorithms.recursiveDoubling(sch, rank, p, c.out() + off * es, len);
-          } else {
-            Algorithms.ringAllReduce(sch, rank, p, c.in() + off * es, c.out() + off * es, len, es, avg);
-          }
-          runSegment(c, callSeq);
-          off += len;
-        } while (off < n);
-        if (small) {
-          Kernels.finish(c.rop(), c.out(), n, dt, p);
-        }
-      }
-      case Frame.BARRIER -> {
-        Algorithms.recursiveDoubling(sch, rank, p, 0, 0);
-        runSegment(c, callSeq);
-      }
-      case Frame.REDUCE_SCATTER, Frame.ALL_GATHER, Frame.SPLIT, Frame.ALL_TO_ALL -> {
-        long m = op == Frame.REDUCE_SCATTER ? c.outCount() : op == Frame.ALL_TO_ALL ? c.inCount() / p : c.inCount();
-        if (op == Frame.ALL_GATHER || op == Frame.SPLIT) {
-          Kernels.copy(c.out() + rank * m * es, c.in(), m, dt);
-        } else if (op == Frame.ALL_TO_ALL) {
-          Kernels.copy(c.out() + rank * m * es, c.in() + rank * m * es, m, dt);
-        }
-        long col = 0;
-        do {
-          long len = Math.min(seg, m - col);
-          switch (op) {
-            case Frame.REDUCE_SCATTER -> Algorithms.ringReduceScatter(sch, rank, p, c.in(), c.out(), m, col, len,
-                es, avg);
-            case Frame.ALL_TO_ALL -> Algorithms.pairwiseAllToAll(sch, rank, p, c.in(), c.out(), m, col, len, es);
-            default -> Algorithms.ringAllGather(sch, rank, p, c.in(), c.out(), m, col, len, es);
-          }
-          runSegment(c, callSeq);
-          col += len;
-        } while (col < m);
-      }
-      case Frame.BROADCAST, Frame.REDUCE -> {
-        long n = c.inCount();
-        long off = 0;
-        do {
-          long len = Math.min(seg, n - off);
-          if (op == Frame.BROADCAST) {
-            Algorithms.chainBroadcast(sch, rank, p, c.root(), c.in() + off * es, len);
-          } else {
-            Algorithms.chainReduce(sch, rank, p, c.root(), c.in() + off * es, len, avg);
-          }
-          runSegment(c, callSeq);
-          off += len;
-        } while (off < n);
-      }
-      default -> throw new IllegalStateException("unknown op " + op);
-    }
-  }
-
-  private void runSegment(Call c, long callSeq) {
-    engine.run(sch, c.op(), c.dtype(), c.rop(), c.root(), callSeq, c.inCount(), c.outCount());
-  }
-
-  /** A group of one: copies where the call has an output, nothing else (AVG over one rank is the identity). */
-  private void runAlone(Call c) {
-    switch (c.op()) {
-      case Frame.ALL_REDUCE, Frame.ALL_GATHER, Frame.REDUCE_SCATTER, Frame.ALL_TO_ALL, Frame.SPLIT ->
-          Kernels.copy(c.out(), c.in(), c.inCount(), c.dtype());
-      default -> { }
-    }
-  }
 
   /**
    * Finds the ranks that did not reach call {@code seq}: every rank that times out reports itself under
@@ -630,7 +530,8 @@ public final class TcpCommunicator implements Communicator {
       try {
         String k = ns + "/late/" + callSeq + "/";
         store.add(k + rank, 1);
-        long grace = Math.max(200, Math.min(3000, options.timeout().toMillis() / 2));
+        // Ranks stuck in this call time out within moments of each other; wait for their reports, up to 5 s.
+        long grace = Math.max(500, Math.min(5000, options.timeout().toMillis()));
         long deadline = System.nanoTime() + grace * 1_000_000;
         while (true) {
           missing = new ArrayList<>();

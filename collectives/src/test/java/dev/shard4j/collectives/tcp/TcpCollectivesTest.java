@@ -10,8 +10,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every collective of the TCP backend with ranks as threads of this JVM over loopback TCP, against plain-Java
- * references: once with the default options (recursive doubling for small all-reduces) and once with 1 KiB slices
- * and the ring forced for every all-reduce, so that odd lengths span several pipelined slices and segments.
+ * references: once with the default options (recursive doubling for small all-reduces, binomial trees for small
+ * broadcasts and reduces) and once with 1 KiB slices and the bandwidth-optimal algorithms forced for every size
+ * (ring, chain), so that odd lengths span several pipelined slices and segments.
  */
 class TcpCollectivesTest {
   static final long[] LENGTHS = {0, 1, 7, 1001};
@@ -19,7 +20,7 @@ class TcpCollectivesTest {
   private static final TcpOptions RING = DEFAULTS.withSliceBytes(1024).withSmallMessageBytes(0);
 
   @ParameterizedTest
-  @ValueSource(ints = {1, 2, 3, 4})
+  @ValueSource(ints = {1, 2, 3, 4, 5, 8})
   void everyCollectiveWithDefaultOptions(int size) {
     AtomicLong checked = new AtomicLong();
     TcpCluster.run(size, DEFAULTS, c -> checked.addAndGet(CollectiveChecks.all(c, LENGTHS)));

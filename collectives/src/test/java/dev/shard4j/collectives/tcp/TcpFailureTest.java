@@ -92,6 +92,20 @@ class TcpFailureTest {
   }
 
   @Test
+  void sendToARankThatNeverReceivesTimesOutNamingIt() {
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> TcpCluster.run(2, OPTS.withTimeout(Duration.ofMillis(500)), c -> {
+          if (c.rank() == 0) {
+            try (Tensor t = floats(1)) {
+              c.send(t, 1); // the data fits the socket buffer; send still waits for the receiver
+            }
+          }
+        }));
+    assertTrue(e.getMessage().contains("send (peer [1]): timed out after 500 ms on rank 0 waiting for rank(s) [1]"),
+        e.getMessage());
+  }
+
+  @Test
   void abortUnblocksAPendingCollectiveOnThePeerAndFailsLaterOnes() throws Exception {
     List<Communicator> comms = TcpCluster.create(2, OPTS);
     try {
@@ -152,6 +166,7 @@ class TcpFailureTest {
   @Test
   void failingRankAbortsTheOthersAndSubGroups() {
     long start = System.nanoTime();
+    AtomicReferenceArray<String> outcomes = new AtomicReferenceArray<>(4);
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> TcpCluster.run(4, OPTS, c -> {
       try (Communicator sub = c.split(c.rank() % 2, 0)) {
         if (c.rank() == 1) {
@@ -162,10 +177,53 @@ class TcpFailureTest {
         } else {
           c.barrier();
         }
+      } catch (CommunicatorException failed) {
+        outcomes.set(c.rank(), (System.nanoTime() - start) / 1_000_000 + " ms: " + failed.getMessage());
+        throw failed;
       }
     }));
     assertTrue(e.getMessage().contains("rank 1 of 4") && e.getMessage().contains("gives up"), e.getMessage());
-    assertTrue((System.nanoTime() - start) / 1_000_000 < 20_000);
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(ms < 20_000, "took " + ms + " ms: " + outcomes);
+  }
+
+  @Test
+  void aRankFailingDuringSplitDoesNotLeaveItsSubGroupWaiting() {
+    // Rank 0 aborts its group instead of splitting; the others' split fails promptly (the parent all-gather or
+    // the sub-group's rendezvous), never waiting the 60 s timeout for rank 0 to join their sub-group.
+    long start = System.nanoTime();
+    assertThrows(IllegalStateException.class, () -> TcpCluster.run(4, OPTS, c -> {
+      if (c.rank() == 0) {
+        throw new IllegalStateException("rank 0 leaves before the split");
+      }
+      try (Communicator sub = c.split(c.rank() % 2, 0)) {
+        sub.barrier();
+      }
+    }));
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(ms < 20_000, "took " + ms + " ms");
+  }
+
+  @Test
+  void joiningASubGroupStopsWaitingWhenTheParentBreaks() throws Exception {
+    // Rank 1 of a sub-group waits for rank 0, which failed during the split and will never join.
+    InMemoryStore store = new InMemoryStore();
+    CompletableFuture.runAsync(() -> {
+      try {
+        Thread.sleep(300);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      Rendezvous.markBroken(store, "parent");
+    });
+    long start = System.nanoTime();
+    try (java.nio.channels.Selector sel = java.nio.channels.Selector.open()) {
+      CommunicatorException e = assertThrows(CommunicatorException.class,
+          () -> Rendezvous.connect(store, "parent/split0/color0", "parent", "t", 1, 2, OPTS, sel));
+      assertTrue(e.getMessage().contains("abandoned: the group it was split from failed"), e.getMessage());
+    }
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(ms < 10_000, "took " + ms + " ms");
   }
 
   @Test
@@ -348,6 +406,15 @@ class TcpFailureTest {
     assertTrue(e.getMessage().startsWith("world size mismatch in group 'shard4j': rank 1 was started with world size 3"
         + " but rank 0 with 2"), e.getMessage());
     assertThrows(CompletionException.class, r0::join);
+
+    InMemoryStore store1 = new InMemoryStore();
+    CompletableFuture<TcpCommunicator> s0 = CompletableFuture.supplyAsync(() -> TcpCommunicator.create(store1, "t", 0,
+        2, quick));
+    CommunicatorException opt = assertThrows(CommunicatorException.class,
+        () -> TcpCommunicator.create(store1, "t", 1, 2, quick.withSliceBytes(4096)));
+    assertTrue(opt.getMessage().startsWith("options mismatch in group 'shard4j': rank 1 has sliceBytes 4096"),
+        opt.getMessage());
+    assertThrows(CompletionException.class, s0::join);
 
     InMemoryStore store2 = new InMemoryStore();
     List<CompletableFuture<TcpCommunicator>> ok = new ArrayList<>();

@@ -37,7 +37,7 @@ public final class TcpRankMain {
         checked += CollectiveChecks.allReduce(c, new long[] {100_003, 2_001});
         outcome = "ok " + checked;
       } else {
-        outcome = killScenario(c);
+        outcome = killScenario(c, dir);
       }
     } catch (Throwable e) {
       StringWriter w = new StringWriter();
@@ -52,14 +52,19 @@ public final class TcpRankMain {
     Runtime.getRuntime().halt(status);
   }
 
-  /** Rank 1 kills itself with SIGKILL before the third all-reduce; the others must fail naming it. */
-  private static String killScenario(Communicator c) throws Exception {
+  /**
+   * After two all-reduces rank 1 publishes its pid in {@code DIR/pid1} and waits to be killed (the test sends it
+   * SIGKILL); the others go on to the third all-reduce and must fail naming rank 1.
+   */
+  private static String killScenario(Communicator c, Path dir) throws Exception {
     try (Tensor t = Tensor.zeros(Shape.of(1000), DType.F32, Device.CPU)) {
       for (int i = 0; i < 2; i++) {
         c.allReduce(t, ReduceOp.SUM);
       }
       if (c.rank() == 1) {
-        new ProcessBuilder("kill", "-9", Long.toString(ProcessHandle.current().pid())).start().waitFor();
+        Path tmp = dir.resolve("pid1.tmp");
+        Files.writeString(tmp, Long.toString(ProcessHandle.current().pid()));
+        Files.move(tmp, dir.resolve("pid1"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         Thread.sleep(60_000);
         return "error still alive";
       }
