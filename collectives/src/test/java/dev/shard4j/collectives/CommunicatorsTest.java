@@ -38,8 +38,9 @@ class CommunicatorsTest {
   @Test
   void serviceLoaderFindsTheBuiltInBackendsHighestPriorityFirst() {
     List<String> names = Communicators.backends().stream().map(CommunicatorBackend::name).toList();
-    assertTrue(names.contains("local") && names.contains("nccl"), names.toString());
-    assertTrue(names.indexOf("nccl") < names.indexOf("local"), names.toString());
+    assertTrue(names.contains("local") && names.contains("nccl") && names.contains("tcp"), names.toString());
+    assertTrue(names.indexOf("nccl") < names.indexOf("tcp") && names.indexOf("tcp") < names.indexOf("local"),
+        names.toString());
     assertTrue(Communicators.backend("LOCAL").orElseThrow() instanceof LocalBackend);
     assertTrue(Communicators.backend("local").orElseThrow().availability().available());
   }
@@ -113,8 +114,9 @@ class CommunicatorsTest {
   }
 
   /** Ranks as threads, each creating its own communicator through the SPI, all-reduce against plain Java. */
-  @Test
-  void localBackendThroughTheSpiRunsACollective() throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"local", "tcp"})
+  void backendThroughTheSpiRunsACollective(String backend) throws Exception {
     int n = 3;
     InMemoryStore store = new InMemoryStore();
     AtomicReference<Throwable> error = new AtomicReference<>();
@@ -123,9 +125,9 @@ class CommunicatorsTest {
     for (int r = 0; r < n; r++) {
       int rank = r;
       threads.add(new Thread(() -> {
-        CommunicatorOptions o = CommunicatorOptions.of(rank, n, store).withGroup("spi-local")
-            .withTimeout(Duration.ofSeconds(20));
-        try (Communicator c = Communicators.create("local", o);
+        CommunicatorOptions o = CommunicatorOptions.of(rank, n, store).withGroup("spi-" + backend)
+            .withTimeout(Duration.ofSeconds(20)).withProperty("tcp.token", "spi-test-token");
+        try (Communicator c = Communicators.create(backend, o);
             Tensor t = CollectivesTestSupport.tensor(CollectivesTestSupport.input(ReduceOp.SUM, DType.F32, rank, 5),
                 DType.F32)) {
           assertEquals(rank, c.rank());

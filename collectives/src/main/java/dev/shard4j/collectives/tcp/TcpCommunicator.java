@@ -125,7 +125,13 @@ public final class TcpCommunicator implements Communicator {
    * the store stays the caller's.
    */
   public static TcpCommunicator create(Store store, String token, int rank, int size, TcpOptions options) {
-    return new TcpCommunicator(store, "shard4j", null, token, rank, size, options);
+    return create(store, "shard4j", token, rank, size, options);
+  }
+
+  /** {@link #create(Store, String, int, int, TcpOptions)} with the store keys of the group under {@code group}. */
+  public static TcpCommunicator create(Store store, String group, String token, int rank, int size,
+      TcpOptions options) {
+    return new TcpCommunicator(store, group, null, token, rank, size, options);
   }
 
   /** {@link #fromEnvironment(Map)} with this process's environment. */
