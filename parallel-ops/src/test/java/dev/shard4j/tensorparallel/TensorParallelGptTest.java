@@ -44,10 +44,15 @@ class TensorParallelGptTest {
   }
 
   private static Run train(GptConfig config, TensorParallel tp) {
+    return train(config, tp, false);
+  }
+
+  private static Run train(GptConfig config, TensorParallel tp, boolean checkpointed) {
     CharCorpus corpus = new CharCorpus(4096, config.vocab());
     List<Float> losses = new ArrayList<>();
     Map<String, float[]> params = new LinkedHashMap<>();
     try (Gpt model = new Gpt(config, tp); FusedAdamW adam = new FusedAdamW(model.parameters(), 1e-3f, 0.01f)) {
+      model.setCheckpointedAll(checkpointed);
       Trainer trainer = new Trainer(model, adam);
       for (int step = 0; step < STEPS; step++) {
         try (Scope s = Scope.open()) {
@@ -65,10 +70,15 @@ class TensorParallelGptTest {
   }
 
   private static void compareWithSingle(int tpSize, boolean sequenceParallel, GptConfig config, Run reference) {
+    compareWithSingle(tpSize, sequenceParallel, config, reference, false);
+  }
+
+  private static void compareWithSingle(int tpSize, boolean sequenceParallel, GptConfig config, Run reference,
+      boolean checkpointed) {
     Run[] runs = new Run[tpSize];
     LocalCluster.run(tpSize, comm -> {
       CpuRuntime.setThreads(1);
-      runs[comm.rank()] = train(config, TensorParallel.of(comm, sequenceParallel));
+      runs[comm.rank()] = train(config, TensorParallel.of(comm, sequenceParallel), checkpointed);
     });
     for (Run run : runs) {
       for (int step = 0; step < STEPS; step++) {
@@ -110,6 +120,11 @@ class TensorParallelGptTest {
   @Test
   void untiedHeadWithSequenceParallelMatchesSingleDevice() {
     compareWithSingle(2, true, UNTIED, singleUntied);
+  }
+
+  @Test
+  void checkpointedBlocksUnderSequenceParallelMatchSingleDevice() {
+    compareWithSingle(2, true, CONFIG, single, true);
   }
 
   @Test
