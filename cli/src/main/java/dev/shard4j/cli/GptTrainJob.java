@@ -25,8 +25,8 @@ import java.util.Locale;
  */
 final class GptTrainJob {
   /** What the command line asked for. */
-  record Request(GptConfig config, MeshSpec mesh, boolean sequenceParallel, int zeroStage, int steps, int batch,
-      float learningRate, int threads, Path plot) {}
+  record Request(GptConfig config, MeshSpec mesh, boolean sequenceParallel, int zeroStage, boolean bf16, int steps,
+      int batch, float learningRate, int threads, Path plot) {}
 
   private GptTrainJob() {}
 
@@ -57,7 +57,8 @@ final class GptTrainJob {
     int warmup = Math.max(1, req.steps() / 10);
     GptTrainingOptions options = new GptTrainingOptions(mesh.dp(), mesh.tp(), req.sequenceParallel(), req.zeroStage(),
         25L << 20, req.batch(), new AdamWOptimizer.Config(req.learningRate(), 0.9f, 0.95f, 1e-8f, 0.1f),
-        new WarmupCosineSchedule(req.learningRate(), req.learningRate() / 10, warmup, req.steps()), 1.0);
+        new WarmupCosineSchedule(req.learningRate(), req.learningRate() / 10, warmup, req.steps()), 1.0,
+        req.bf16());
     TextCorpus corpus = new TextCorpus(1 << 20, 7);
     int seq = cfg.seq();
     BatchSource data = (step, from, to) -> {
@@ -76,6 +77,8 @@ final class GptTrainJob {
     out.printf(Locale.ROOT, "mesh    : dp=%d x tp=%d%s%s on %d local ranks (threads), %d kernel thread(s) each%n",
         mesh.dp(), mesh.tp(), req.sequenceParallel() ? " + sequence parallel" : "",
         req.zeroStage() > 0 ? ", ZeRO-" + req.zeroStage() : "", ranks, threadsPerRank);
+    out.println("numbers : " + (req.bf16() ? "bf16 GEMM inputs, fp32 master weights, gradients and reductions"
+        : "fp32"));
     out.printf(Locale.ROOT, "train   : %d steps, batch %d x %d tokens, AdamW lr %.2g (warmup %d, cosine), "
         + "clip 1.0, generated character corpus%n", req.steps(), req.batch(), seq, req.learningRate(), warmup);
     List<Float> losses = new ArrayList<>();

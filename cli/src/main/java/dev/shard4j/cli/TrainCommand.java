@@ -50,6 +50,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--sp", description = "Sequence parallelism inside the tp groups.")
   boolean sequenceParallel;
 
+  @Option(names = "--bf16", description = "Mixed precision for GPTs: bf16 GEMM inputs, fp32 master weights.")
+  boolean bf16;
+
   @Option(names = "--batch", description = "GPT sequences per step over all dp ranks (default: ${DEFAULT-VALUE}).")
   int batch = 8;
 
@@ -76,7 +79,7 @@ public final class TrainCommand implements Callable<Integer> {
         throw new UnsupportedOperationException("train: GPT training on " + device + " is not wired yet; use --device cpu");
       }
       return GptTrainJob.run(new GptTrainJob.Request(GptTrainJob.preset(model.cliName()), MeshSpec.parse(mesh),
-          sequenceParallel, zero, steps, batch, learningRate != null ? learningRate : 3e-3f, threads, plot), System.out);
+          sequenceParallel, zero, bf16, steps, batch, learningRate != null ? learningRate : 3e-3f, threads, plot), System.out);
     }
     float lr = learningRate != null ? learningRate : 0.05f;
     CpuRuntime.setThreads(threads);

@@ -3,6 +3,7 @@ package dev.shard4j.autograd;
 import dev.shard4j.ops.Elementwise;
 import dev.shard4j.ops.Gemm;
 import dev.shard4j.ops.Reductions;
+import dev.shard4j.tensor.DType;
 import dev.shard4j.tensor.Shape;
 import dev.shard4j.tensor.Tensor;
 
@@ -36,19 +37,20 @@ public final class LinearFunctions {
     long rows = xv.numel() / in;
     long[] outDims = xv.shape().toArray();
     outDims[outDims.length - 1] = out;
-    Tensor x2 = xv.reshape(rows, in);
+    boolean bf16 = Autocast.isBf16() && xv.dtype() == DType.F32 && w.dtype() == DType.F32;
+    Tensor x2 = bf16 ? xv.reshape(rows, in).to(DType.BF16) : xv.reshape(rows, in);
     Tensor y = Tensor.empty(Shape.of(rows, out), xv.dtype(), xv.device());
-    Gemm.gemm(y, x2, w.transpose(0, 1), 1f, 0f);
+    Gemm.gemm(y, x2, (bf16 ? w.to(DType.BF16) : w).transpose(0, 1), 1f, 0f);
     if (bias != null) {
       Elementwise.biasAdd(y, y, bias.value());
     }
     Tensor yv = y.reshape(outDims);
     BackwardFunction back = g -> {
-      Tensor g2 = g.reshape(rows, out);
+      Tensor g2 = bf16 ? g.reshape(rows, out).to(DType.BF16) : g.reshape(rows, out);
       Tensor dx = null;
       if (x.requiresGrad()) {
         dx = Tensor.empty(Shape.of(rows, in), xv.dtype(), xv.device());
-        Gemm.gemm(dx, g2, weight.value(), 1f, 0f);
+        Gemm.gemm(dx, g2, bf16 ? weight.value().to(DType.BF16) : weight.value(), 1f, 0f);
         dx = dx.reshape(xv.shape().toArray());
       }
       Tensor dw = null;
@@ -62,7 +64,7 @@ public final class LinearFunctions {
       }
       Tensor db = null;
       if (bias != null && bias.requiresGrad()) {
-        Tensor colSum = Reductions.sum(g2, 0);
+        Tensor colSum = Reductions.sum(g.reshape(rows, out), 0);
         if (Grads.accumulatesInPlace(bias)) {
           Elementwise.add(((Parameter) bias).grad, ((Parameter) bias).grad, colSum);
         } else {

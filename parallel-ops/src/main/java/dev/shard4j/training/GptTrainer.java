@@ -1,5 +1,7 @@
 package dev.shard4j.training;
 
+import dev.shard4j.autograd.Autocast;
+import dev.shard4j.autograd.Autograd;
 import dev.shard4j.autograd.Parameter;
 import dev.shard4j.autograd.Variable;
 import dev.shard4j.collectives.Communicator;
@@ -89,8 +91,7 @@ public final class GptTrainer implements AutoCloseable {
       reducer.zeroGrad();
       try (Scope scope = Scope.open()) {
         Tensor[] b = data.rows(step, dpRank * per, (dpRank + 1) * per);
-        Variable l = model.loss(b[0], b[1]);
-        l.backward();
+        Variable l = forwardBackward(b);
         reducer.finish();
         float scale = 1f;
         if (options.maxGradNorm() > 0) {
@@ -108,8 +109,7 @@ public final class GptTrainer implements AutoCloseable {
       zero.beginStep();
       try (Scope scope = Scope.open()) {
         Tensor[] b = data.rows(step, dpRank * per, (dpRank + 1) * per);
-        Variable l = model.loss(b[0], b[1]);
-        l.backward();
+        Variable l = forwardBackward(b);
         zero.finishGradients();
         if (options.maxGradNorm() > 0) {
           zero.clipGradNorm(options.maxGradNorm(), alsoShardedOver);
@@ -120,6 +120,14 @@ public final class GptTrainer implements AutoCloseable {
     }
     step++;
     return loss;
+  }
+
+  private Variable forwardBackward(Tensor[] batch) {
+    try (Autograd.Guard precision = options.mixedPrecision() ? Autocast.bf16() : Autocast.fp32()) {
+      Variable l = model.loss(batch[0], batch[1]);
+      l.backward();
+      return l;
+    }
   }
 
   private float meanLoss(Variable l) {

@@ -15,9 +15,10 @@ import dev.shard4j.optim.WarmupCosineSchedule;
  * @param adam             AdamW hyper-parameters (its learning rate is overridden by {@code schedule})
  * @param schedule         learning rate per step
  * @param maxGradNorm      global-norm clipping threshold (computed across all shards), or 0 for none
+ * @param mixedPrecision   bf16 GEMM inputs with fp32 master weights, gradients and reductions ({@code Autocast})
  */
 public record GptTrainingOptions(int dp, int tp, boolean sequenceParallel, int zeroStage, long bucketBytes,
-    int globalBatch, AdamWOptimizer.Config adam, WarmupCosineSchedule schedule, double maxGradNorm) {
+    int globalBatch, AdamWOptimizer.Config adam, WarmupCosineSchedule schedule, double maxGradNorm, boolean mixedPrecision) {
   public GptTrainingOptions {
     if (dp < 1 || tp < 1) {
       throw new IllegalArgumentException("training: dp and tp must be >= 1, got dp=" + dp + " tp=" + tp);
@@ -34,6 +35,18 @@ public record GptTrainingOptions(int dp, int tp, boolean sequenceParallel, int z
     if (bucketBytes < 1) {
       throw new IllegalArgumentException("training: bucket size must be positive, got " + bucketBytes);
     }
+  }
+
+  /** The same options in fp32 (no mixed precision). */
+  public GptTrainingOptions(int dp, int tp, boolean sequenceParallel, int zeroStage, long bucketBytes,
+      int globalBatch, AdamWOptimizer.Config adam, WarmupCosineSchedule schedule, double maxGradNorm) {
+    this(dp, tp, sequenceParallel, zeroStage, bucketBytes, globalBatch, adam, schedule, maxGradNorm, false);
+  }
+
+  /** A copy with mixed precision switched on or off. */
+  public GptTrainingOptions withMixedPrecision(boolean on) {
+    return new GptTrainingOptions(dp, tp, sequenceParallel, zeroStage, bucketBytes, globalBatch, adam, schedule,
+        maxGradNorm, on);
   }
 
   /** Ranks the mesh needs. */
