@@ -36,6 +36,7 @@ import java.util.Map;
  */
 public final class RayJob<R extends Serializable> implements AutoCloseable {
   private static final long ABORT_WAIT_MS = 5000;
+  private static final System.Logger LOG = System.getLogger("dev.shard4j.ray");
 
   private final RayLauncher launcher;
   private final PlacementGroup group;
@@ -52,7 +53,9 @@ public final class RayJob<R extends Serializable> implements AutoCloseable {
   }
 
   static <R extends Serializable> RayJob<R> start(RayLauncher l, byte[] function) {
+    long t0 = System.nanoTime();
     PlacementGroup group = reserve(l);
+    long reserved = System.nanoTime();
     List<ActorHandle<RankActor>> actors = new ArrayList<>();
     try {
       for (int r = 0; r < l.ranks; r++) {
@@ -71,6 +74,7 @@ public final class RayJob<R extends Serializable> implements AutoCloseable {
         String[] d = getOrFail(described.get(r), startMs, "start the actor of rank " + r, l).split("\t");
         infos.add(new RankInfo(r, d[0], Long.parseLong(d[1]), actors.get(r).getId().toString()));
       }
+      long actorsUp = System.nanoTime();
       String token = HexFormat.of().formatHex(randomBytes());
       String store = getOrFail(actors.get(0).task(RankActor::hostStore, token).remote(), startMs,
           "host the rendezvous store on rank 0", l);
@@ -84,6 +88,9 @@ public final class RayJob<R extends Serializable> implements AutoCloseable {
       for (int r = 0; r < l.ranks; r++) {
         getOrFail(started.get(r), startMs, "start rank " + r, l);
       }
+      LOG.log(System.Logger.Level.DEBUG, () -> String.format("%s: placement group in %d ms, actors up in %d ms,"
+          + " ranks started in %d ms: %s", l, (reserved - t0) / 1_000_000, (actorsUp - reserved) / 1_000_000,
+          (System.nanoTime() - actorsUp) / 1_000_000, infos));
       return new RayJob<>(l, group, actors, infos);
     } catch (RuntimeException | Error e) {
       actors.forEach(RayJob::killQuietly);

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 @Tag("ray")
 class RayFailureTest {
   @Test
-  void killingARankActorMidTrainingFailsTheJobCleanlyNamingThatRank() {
+  void killingARankActorMidTrainingFailsTheJobCleanlyNamingThatRank() throws InterruptedException {
     AtomicLong killedAt = new AtomicLong();
     long[] victim = new long[1];
     RayLauncher launcher = RayTestCluster.launcher(2).mesh(new int[] {2, 1}, "dp", "tp")
@@ -33,7 +33,22 @@ class RayFailureTest {
       assertEquals(1, e.rank(), e.getMessage());
       assertTrue(e.reason().contains("actor died"), e.getMessage());
       assertTrue(seconds < 30, "the driver noticed after " + seconds + " s: " + e.getMessage());
+      ProcessHandle survivor = ProcessHandle.of(job.ranks().get(0).pid()).orElse(null);
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (survivor != null && survivor.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertTrue(survivor == null || !survivor.isAlive(), "the surviving rank's actor was torn down");
     }
+  }
+
+  @Test
+  void aJobTheClusterCannotHoldFailsNamingTheBundles() {
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> RayTestCluster.launcher(2).cpusPerRank(64).startTimeout(Duration.ofSeconds(2)).build()
+            .launch(ctx -> 0));
+    assertTrue(e.getMessage().startsWith("RayLauncher: could not reserve 2 bundles of {CPU=64.0} (PACK) within 2 s"),
+        e.getMessage());
   }
 
   @Test
