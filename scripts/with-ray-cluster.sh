@@ -42,8 +42,18 @@ stop_cluster() {
     for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   fi
   rm -rf "$tmp"
+  # Ray's Java driver unpacks its native library (40 MB) into a fresh /tmp/ray/<millis>/ each run and leaves it.
+  local d
+  for d in /tmp/ray/[0-9]*; do
+    if [ -f "$d/libcore_worker_library_java.so" ] && ! grep -qxF "$d" "$before_dirs" 2>/dev/null; then
+      rm -rf "$d"
+    fi
+  done
+  rm -f "$before_dirs"
   echo "with-ray-cluster: stopped the cluster at 127.0.0.1:$port (${#pids[@]} processes)" >&2
 }
+before_dirs="$(mktemp)"
+ls -d /tmp/ray/[0-9]* > "$before_dirs" 2>/dev/null || true
 trap stop_cluster EXIT
 
 echo "with-ray-cluster: starting a Ray head at 127.0.0.1:$port (temp dir $tmp)" >&2
