@@ -44,9 +44,8 @@ class RayFailureTest {
 
   @Test
   void aJobTheClusterCannotHoldFailsNamingTheBundles() {
-    IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> RayTestCluster.launcher(2).cpusPerRank(64).startTimeout(Duration.ofSeconds(2)).build()
-            .launch(ctx -> 0));
+    RayLauncher launcher = RayTestCluster.launcher(2).cpusPerRank(64).startTimeout(Duration.ofSeconds(2)).build();
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> launcher.launch(ctx -> 0));
     assertTrue(e.getMessage().startsWith("RayLauncher: could not reserve 2 bundles of {CPU=64.0} (PACK) within 2 s"),
         e.getMessage());
   }
@@ -63,9 +62,9 @@ class RayFailureTest {
         return t.toFloatArray()[0];
       }
     };
+    RayLauncher launcher = RayTestCluster.launcher(2).collectiveTimeout(Duration.ofSeconds(120)).build();
     long t0 = System.nanoTime();
-    RankFailedException e = assertThrows(RankFailedException.class,
-        () -> RayTestCluster.launcher(2).collectiveTimeout(Duration.ofSeconds(120)).build().launch(body));
+    RankFailedException e = assertThrows(RankFailedException.class, () -> launcher.launch(body));
     double seconds = (System.nanoTime() - t0) / 1e9;
     assertEquals(1, e.rank(), e.getMessage());
     assertTrue(e.reason().contains("rank 1 gives up after one all-reduce"), e.getMessage());

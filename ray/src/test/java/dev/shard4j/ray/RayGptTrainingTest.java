@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -19,13 +18,17 @@ class RayGptTrainingTest {
   private static final int STEPS = 6;
   private static double[] reference;
 
-  @BeforeAll
-  static void singleDevice() {
-    reference = GptRankFunctions.singleDevice(STEPS);
-    assertTrue(reference[STEPS - 1] < reference[0], "the model trains: " + Arrays.toString(reference));
+  private static synchronized double[] reference() {
+    if (reference == null) {
+      reference = GptRankFunctions.singleDevice(STEPS);
+      assertTrue(reference[STEPS - 1] < reference[0], "the model trains: " + Arrays.toString(reference));
+    }
+    return reference;
   }
 
   private static void check(int dp, int tp) {
+    RayTestCluster.get();
+    double[] reference = reference();
     List<Progress> seen = new ArrayList<>();
     List<double[]> results = RayTestCluster.launcher(dp * tp).mesh(new int[] {dp, tp}, "dp", "tp")
         .progress(seen::add).build().launch(GptRankFunctions.meshTraining(STEPS));
