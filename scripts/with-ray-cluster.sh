@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: scripts/with-ray-cluster.sh COMMAND [ARGS...]
-# Installs Ray into build/ray-venv when missing (scripts/ray-env.sh), starts a single-node Ray head on loopback on
-# free ports with its own temporary directory, runs COMMAND with
+# Installs Ray into build/ray-venv when missing (scripts/ray-env.sh), starts a single-node Ray head on free ports,
+# reached at 127.0.0.1, with its own temporary directory, runs COMMAND with
 #   SHARD4J_RAY_ADDRESS   host:port of the head (what RayLauncher/RayCluster.connect take)
 #   SHARD4J_RAY_DIST_JAR  Ray's Java runtime jar from the same wheel (what the Maven `ray` profile compiles against)
 #   SHARD4J_RAY_VERSION   the Ray version of that wheel
