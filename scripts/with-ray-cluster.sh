@@ -55,6 +55,8 @@ stop_cluster() {
 before_dirs="$(mktemp)"
 ls -d /tmp/ray/[0-9]* > "$before_dirs" 2>/dev/null || true
 trap stop_cluster EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 echo "with-ray-cluster: starting a Ray head at 127.0.0.1:$port (temp dir $tmp)" >&2
 "$venv_bin/ray" start --head --node-ip-address=127.0.0.1 --port="$port" --num-cpus="${SHARD4J_RAY_CPUS:-2}" \

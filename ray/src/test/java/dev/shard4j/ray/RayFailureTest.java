@@ -25,7 +25,7 @@ class RayFailureTest {
             ProcessHandle.of(victim[0]).ifPresent(ProcessHandle::destroyForcibly);
           }
         }).build();
-    try (RayJob<double[]> job = launcher.submit(GptRankFunctions.meshTraining(100_000))) {
+    try (RayJob<double[]> job = launcher.submit(GptRankFunctions.meshTraining(500))) {
       victim[0] = job.ranks().get(1).pid();
       RankFailedException e = assertThrows(RankFailedException.class, job::await);
       double seconds = (System.nanoTime() - killedAt.get()) / 1e9;
