@@ -60,7 +60,7 @@ trap 'exit 143' TERM
 
 echo "with-ray-cluster: starting a Ray head at 127.0.0.1:$port (temp dir $tmp)" >&2
 "$venv_bin/ray" start --head --node-ip-address=127.0.0.1 --port="$port" --num-cpus="${SHARD4J_RAY_CPUS:-2}" \
-  --num-gpus=0 --include-dashboard=false --disable-usage-stats --temp-dir="$tmp" \
+  --include-dashboard=false --disable-usage-stats --temp-dir="$tmp" \
   --dashboard-agent-listen-port="$(free_port)" \
   --dashboard-agent-grpc-port="$(free_port)" --metrics-export-port="$(free_port)" >"$tmp/start.log" 2>&1 \
   || { cat "$tmp/start.log" >&2; exit 1; }
