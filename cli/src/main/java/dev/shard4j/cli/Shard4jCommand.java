@@ -14,6 +14,23 @@ public final class Shard4jCommand implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Shard4jCommand()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The command line with Shard4j's error handling: bad input and unsupported requests print one clear message
+   * (exit code 2); anything else keeps its stack trace (exit code 1).
+   */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Shard4jCommand());
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      if (e instanceof IllegalArgumentException || e instanceof UnsupportedOperationException) {
+        cmd.getErr().println("shard4j " + cmd.getCommandName() + ": " + e.getMessage());
+        cmd.getErr().flush();
+        return 2;
+      }
+      throw e;
+    });
+    return cl;
   }
 }

@@ -50,6 +50,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--sp", description = "Sequence parallelism inside the tp groups.")
   boolean sequenceParallel;
 
+  @Option(names = "--plan", description = "Execute a plan JSON (from `shard4j plan` or a manual plan) instead of "
+      + "--mesh/--zero/--sp; multi-stage and mixed-role plans are rejected with the ops that need support.")
+  Path planFile;
+
   @Option(names = "--bf16", description = "Mixed precision for GPTs: bf16 GEMM inputs, fp32 master weights.")
   boolean bf16;
 
@@ -78,8 +82,20 @@ public final class TrainCommand implements Callable<Integer> {
       if (!device.equals("cpu")) {
         throw new UnsupportedOperationException("train: GPT training on " + device + " is not wired yet; use --device cpu");
       }
-      return GptTrainJob.run(new GptTrainJob.Request(GptTrainJob.preset(model.cliName()), MeshSpec.parse(mesh),
-          sequenceParallel, zero, bf16, steps, batch, learningRate != null ? learningRate : 3e-3f, threads, plot), System.out);
+      MeshSpec meshSpec = MeshSpec.parse(mesh);
+      boolean sp = sequenceParallel;
+      int zeroStage = zero;
+      if (planFile != null) {
+        dev.shard4j.training.PlanLowering.Lowered l = dev.shard4j.training.PlanLowering.lower(
+            dev.shard4j.autoshard.Plan.fromJson(java.nio.file.Files.readString(planFile)));
+        System.out.printf(Locale.ROOT, "plan    : %s -> dp=%d, tp=%d%s%s%n", planFile, l.dp(), l.tp(),
+            l.sequenceParallel() ? ", sequence parallel" : "", l.zeroStage() > 0 ? ", ZeRO-" + l.zeroStage() : "");
+        meshSpec = new MeshSpec(l.dp(), l.tp(), 1);
+        sp = l.sequenceParallel();
+        zeroStage = l.zeroStage();
+      }
+      return GptTrainJob.run(new GptTrainJob.Request(GptTrainJob.preset(model.cliName()), meshSpec,
+          sp, zeroStage, bf16, steps, batch, learningRate != null ? learningRate : 3e-3f, threads, plot), System.out);
     }
     float lr = learningRate != null ? learningRate : 0.05f;
     CpuRuntime.setThreads(threads);

@@ -30,7 +30,7 @@ class GptTrainCommandTest {
     int code;
     try {
       System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-      code = new CommandLine(new Shard4jCommand()).setErr(new PrintWriter(err)).execute(args);
+      code = Shard4jCommand.commandLine().setErr(new PrintWriter(err)).execute(args);
     } finally {
       System.setOut(saved);
     }

@@ -35,7 +35,7 @@ class MlpTrainerTest {
     int code;
     try {
       System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-      code = new CommandLine(new Shard4jCommand()).execute("train", "--model", "mlp", "--steps", "20");
+      code = Shard4jCommand.commandLine().execute("train", "--model", "mlp", "--steps", "20");
     } finally {
       System.setOut(saved);
     }
@@ -46,7 +46,7 @@ class MlpTrainerTest {
 
   @Test
   void badStepCountIsRejected() {
-    int code = new CommandLine(new Shard4jCommand()).setErr(new java.io.PrintWriter(new java.io.StringWriter()))
+    int code = Shard4jCommand.commandLine().setErr(new java.io.PrintWriter(new java.io.StringWriter()))
         .execute("train", "--steps", "0");
     assertTrue(code != 0);
   }
