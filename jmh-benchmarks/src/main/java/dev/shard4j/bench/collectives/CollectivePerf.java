@@ -119,9 +119,16 @@ public final class CollectivePerf implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<Collective> colls = parseCollectives(collectives);
-    List<DType> types = parseTypes(datatype);
-    List<ReduceOp> ops = parseOps(op);
+    List<Collective> colls;
+    List<DType> types;
+    List<ReduceOp> ops;
+    try {
+      colls = parseCollectives(collectives);
+      types = parseTypes(datatype);
+      ops = parseOps(op);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage(), e);
+    }
     validate(colls);
     List<Long> sizes = new ArrayList<>();
     for (long s = minBytes; s <= maxBytes; s = stepFactor > 1 ? s * stepFactor : s + stepBytes) {
