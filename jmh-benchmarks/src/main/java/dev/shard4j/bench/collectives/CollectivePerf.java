@@ -94,7 +94,7 @@ public final class CollectivePerf implements Callable<Integer> {
   int average;
 
   @Option(names = {"-I", "--per_iter_timing"}, defaultValue = "0",
-      description = "1: also time each iteration (max over ranks) and report i_min, i_max, i_p99, i_cv%")
+      description = "1: also time each iteration (max over ranks) and report i_min, i_max, i_p99, i_cv%%")
   int perIter;
 
   @Option(names = {"-g", "--ngpus"}, defaultValue = "2", description = "number of ranks; default 2")
