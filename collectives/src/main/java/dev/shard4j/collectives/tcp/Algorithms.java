@@ -180,6 +180,53 @@ final class Algorithms {
     }
   }
 
+  /**
+   * Binomial-tree broadcast for small messages: relative rank {@code i = r - root} receives from {@code i - 2^k}
+   * (k its highest set bit) and then sends to {@code i + 2^m} for each larger m, farthest subtree first: log2(p)
+   * rounds instead of the chain's p-1 hops.
+   */
+  static void treeBroadcast(Schedule s, int r, int p, int root, long t, long n) {
+    int i = mod(r - root, p);
+    int high = i == 0 ? -1 : 31 - Integer.numberOfLeadingZeros(i);
+    int top = 32 - Integer.numberOfLeadingZeros(p - 1); // rounds: ceil(log2(p))
+    s.reset(1 + Math.max(0, top - high - 1));
+    if (i > 0) {
+      s.recv(0, mod(root + i - (1 << high), p), n, Schedule.ACT_STORE, 0, t);
+    }
+    int st = 1;
+    for (int m = top - 1; m > high; m--) {
+      if (i + (1 << m) < p) {
+        s.send(st, mod(root + i + (1 << m), p), t, n, false, true);
+        s.sendAfterStep[st] = true;
+        st++;
+      }
+    }
+    s.steps = st;
+  }
+
+  /**
+   * Binomial-tree reduce for small messages into {@code acc} (a scratch copy of this rank's input): relative rank
+   * {@code i = r - root} reduces the messages of {@code i + 2^k} for every k below its lowest set bit, then sends
+   * the result to {@code i - 2^lowbit}; the root ends with the full reduction in {@code acc}.
+   */
+  static void treeReduce(Schedule s, int r, int p, int root, long acc, long n) {
+    int i = mod(r - root, p);
+    int low = i == 0 ? 32 - Integer.numberOfLeadingZeros(p - 1) : Integer.numberOfTrailingZeros(i);
+    s.reset(low + 1);
+    int st = 0;
+    for (int k = 0; k < low; k++) {
+      if (i + (1 << k) < p) {
+        s.recv(st++, mod(root + i + (1 << k), p), n, Schedule.ACT_COMBINE_LOW, 0, acc);
+      }
+    }
+    if (i > 0) {
+      s.send(st, mod(root + i - (1 << low), p), acc, n, false, st > 0);
+      s.sendAfterStep[st] = true;
+      st++;
+    }
+    s.steps = st;
+  }
+
   /** Point-to-point send: the data, then wait for the receiver's acknowledgement. */
   static void send(Schedule s, int peer, long t, long n) {
     s.reset(2);

@@ -24,6 +24,7 @@ final class Engine {
   /** Most slices one step may have; callers split larger calls into segments (bounds the staging memory). */
   static final int MAX_SLICES_PER_STEP = 8;
   private static final int POOL = MAX_SLICES_PER_STEP + 3;
+  private static final java.util.function.Consumer<SelectionKey> IGNORE_KEY = k -> { };
 
   /** Builds the exception for a run that made no progress for the timeout, given the peers it waited on. */
   interface TimeoutHandler {
@@ -44,6 +45,7 @@ final class Engine {
   private int freeCount;
   private int allocated;
   private final Slab sendSlab;
+  private Slab scratch;
   private final Slab[] fwd = new Slab[POOL];
   private int fwdHead;
   private int fwdCount;
@@ -156,6 +158,9 @@ final class Engine {
     long lastProgress = System.nanoTime();
     while (true) {
       checkHealthy();
+      if (Thread.currentThread().isInterrupted()) {
+        throw new CommunicatorException(Frame.opName(op) + ": interrupted on rank " + rank + " of " + size);
+      }
       boolean progress = pumpHeaders();
       progress |= pumpRecv();
       progress |= pumpSend();
@@ -179,8 +184,8 @@ final class Engine {
         throw onTimeout.timedOut(op, seq, waiting, n);
       }
       updateInterest();
-      selector.select(Math.max(1, left / 1_000_000));
-      selector.selectedKeys().clear();
+      // The consumer form does not fill the selected-key set, so waiting allocates nothing.
+      selector.select(IGNORE_KEY, Math.max(1, left / 1_000_000));
     }
   }
 
@@ -373,10 +378,10 @@ final class Engine {
     long off = (long) rSlice * perSlice;
     long n = Math.min(perSlice, sch.recvLen[s] - off);
     int bytes = (int) (n * es);
-    if (Frame.step(h) != s || Frame.slice(h) != rSlice || Frame.payload(h) != bytes) {
+    if (Frame.slice(h) != rSlice || Frame.payload(h) != bytes) {
       throw new CommunicatorException(Frame.opName(op) + ": protocol error on rank " + rank + ": rank " + l.peer
-          + " sent step " + Frame.step(h) + " slice " + Frame.slice(h) + " with " + Frame.payload(h)
-          + " bytes, expected step " + s + " slice " + rSlice + " with " + bytes + " bytes");
+          + " sent slice " + Frame.slice(h) + " (its step " + Frame.step(h) + ") with " + Frame.payload(h)
+          + " bytes, expected slice " + rSlice + " (step " + s + ") with " + bytes + " bytes");
     }
     return bytes;
   }
@@ -389,17 +394,27 @@ final class Engine {
     switch (sch.recvAct[s]) {
       case Schedule.ACT_NONE -> { }
       case Schedule.ACT_STORE -> Kernels.copy(sch.storeAddr[s] + offBytes, buf, n, dt);
-      case Schedule.ACT_ACC -> Kernels.accumulate(rop, buf, sch.accAddr[s] + offBytes, n, dt);
+      case Schedule.ACT_ACC -> accumulateIntoSlab(sch.accAddr[s] + offBytes, n);
       case Schedule.ACT_ACC_STORE -> {
-        Kernels.accumulate(rop, buf, sch.accAddr[s] + offBytes, n, dt);
+        accumulateIntoSlab(sch.accAddr[s] + offBytes, n);
         if (sch.finish[s]) {
           Kernels.finish(rop, buf, n, dt, size);
         }
         Kernels.copy(sch.storeAddr[s] + offBytes, buf, n, dt);
       }
-      case Schedule.ACT_COMBINE_LOW -> Kernels.accumulate(rop, sch.storeAddr[s] + offBytes, buf, n, dt);
+      case Schedule.ACT_COMBINE_LOW -> {
+        long mem = sch.storeAddr[s] + offBytes;
+        if (rop == ReduceOp.MAX || rop == ReduceOp.MIN) {
+          Slab scratch = scratch();
+          Kernels.copy(scratch.addr, mem, n, dt);
+          scratch.minMax(rop == ReduceOp.MAX, rSlab, (int) n, dt);
+          Kernels.copy(mem, scratch.addr, n, dt);
+        } else {
+          Kernels.accumulate(rop, mem, buf, n, dt);
+        }
+      }
       case Schedule.ACT_COMBINE_HIGH -> {
-        Kernels.accumulate(rop, buf, sch.storeAddr[s] + offBytes, n, dt);
+        accumulateIntoSlab(sch.storeAddr[s] + offBytes, n);
         Kernels.copy(sch.storeAddr[s] + offBytes, buf, n, dt);
       }
       default -> throw new IllegalStateException("unknown receive action " + sch.recvAct[s]);
@@ -411,6 +426,27 @@ final class Engine {
       release(rSlab);
     }
     rSlab = null;
+  }
+
+  /**
+   * {@code slice = slice (op) mem}: the native kernels for SUM, AVG and PROD; MIN and MAX copy {@code mem} into a
+   * scratch slab and compare in place, so no reduction allocates.
+   */
+  private void accumulateIntoSlab(long mem, long n) {
+    if (rop == ReduceOp.MAX || rop == ReduceOp.MIN) {
+      Slab scratch = scratch();
+      Kernels.copy(scratch.addr, mem, n, dt);
+      rSlab.minMax(rop == ReduceOp.MAX, scratch, (int) n, dt);
+    } else {
+      Kernels.accumulate(rop, rSlab.addr, mem, n, dt);
+    }
+  }
+
+  private Slab scratch() {
+    if (scratch == null) {
+      scratch = new Slab(sliceBytes);
+    }
+    return scratch;
   }
 
   // ---- send cursor ----------------------------------------------------------------------------------------

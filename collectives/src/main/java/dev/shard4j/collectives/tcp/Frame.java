@@ -16,7 +16,7 @@ import java.util.Locale;
  *  6 byte dtype (0 f32, 1 bf16)         44 int  payload bytes following the header
  *  7 byte reduce op (ordinal + 1, 0 none)
  *  8 int  root (or -1)
- * 12 int  step
+ * 12 int  step      (the sender's; for diagnostics)
  * 16 long seq (collective number of the group; per-pair number for send/recv)
  * </pre>
  *

@@ -28,8 +28,14 @@ final class Rendezvous {
 
   private Rendezvous() {}
 
-  /** Connects rank {@code rank} of {@code size} in group {@code ns}; returns the links indexed by peer rank. */
-  static Link[] connect(Store store, String ns, String token, int rank, int size, TcpOptions o, Selector selector) {
+  /**
+   * Connects rank {@code rank} of {@code size} in group {@code ns}; returns the links indexed by peer rank. For a
+   * group split from {@code parentNs} (null for a top-level group), every wait also gives up as soon as a rank marks
+   * the parent broken ({@link #markBroken}): a member that failed during the split never joins, and its peers must
+   * not wait for it until the timeout.
+   */
+  static Link[] connect(Store store, String ns, String parentNs, String token, int rank, int size, TcpOptions o,
+      Selector selector) {
     Duration timeout = o.timeout();
     long claimed = store.add(ns + "/joined/" + rank, 1);
     if (claimed > 1) {
@@ -39,7 +45,8 @@ final class Rendezvous {
     if (rank == 0) {
       store.set(ns + "/size", Integer.toString(size).getBytes(StandardCharsets.US_ASCII));
     }
-    int rootSize = Integer.parseInt(new String(store.get(ns + "/size", timeout), StandardCharsets.US_ASCII));
+    int rootSize = Integer.parseInt(new String(waitFor(store, ns + "/size", parentNs, timeout, rank, size, 0, ns),
+        StandardCharsets.US_ASCII));
     if (rootSize != size) {
       throw new CommunicatorException("world size mismatch in group '" + ns + "': rank " + rank
           + " was started with world size " + size + " but rank 0 with " + rootSize + " (check "
@@ -60,7 +67,7 @@ final class Rendezvous {
       Throwable[] acceptError = new Throwable[1];
       Thread acceptor = new Thread(() -> {
         try {
-          acceptAll(server, ns, token, rank, size, links, deadline);
+          acceptAll(server, store, ns, parentNs, token, rank, size, links, deadline);
         } catch (Throwable e) {
           acceptError[0] = e;
         }
@@ -69,7 +76,8 @@ final class Rendezvous {
       acceptor.start();
       try {
         for (int q = 0; q < rank; q++) {
-          String addr = new String(store.get(ns + "/addr/" + q, timeout), StandardCharsets.UTF_8);
+          String addr = new String(waitFor(store, ns + "/addr/" + q, parentNs, timeout, rank, size, q, ns),
+              StandardCharsets.UTF_8);
           links[q] = dial(addr, ns, token, rank, size, q, deadline);
         }
       } finally {
@@ -98,6 +106,35 @@ final class Rendezvous {
     }
   }
 
+  /** Records in the store that group {@code ns} failed, so that splits of it stop waiting. Best effort. */
+  static void markBroken(Store store, String ns) {
+    store.add(ns + "/broken", 1);
+  }
+
+  private static void checkParent(Store store, String parentNs, int rank, int size, String ns) {
+    if (parentNs != null && store.add(parentNs + "/broken", 0) > 0) {
+      throw new CommunicatorException("rank " + rank + " of " + size + ": joining group '" + ns
+          + "' abandoned: the group it was split from failed");
+    }
+  }
+
+  private static byte[] waitFor(Store store, String key, String parentNs, Duration timeout, int rank, int size,
+      int peer, String ns) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Duration slice = parentNs == null ? timeout : Duration.ofMillis(100);
+    while (true) {
+      checkParent(store, parentNs, rank, size, ns);
+      try {
+        return store.get(key, slice);
+      } catch (CommunicatorException e) {
+        if (System.nanoTime() >= deadline || parentNs == null) {
+          throw new CommunicatorException("rank " + rank + " of " + size + ": timed out after " + timeout.toMillis()
+              + " ms waiting for rank " + peer + " to join group '" + ns + "' (" + e.getMessage() + ")", e);
+        }
+      }
+    }
+  }
+
   private static Link dial(String addr, String ns, String token, int rank, int size, int q, long deadline)
       throws IOException {
     int colon = addr.lastIndexOf(':');
@@ -123,8 +160,8 @@ final class Rendezvous {
     }
   }
 
-  private static void acceptAll(ServerSocketChannel server, String ns, String token, int rank, int size,
-      Link[] links, long deadline) throws IOException {
+  private static void acceptAll(ServerSocketChannel server, Store store, String ns, String parentNs, String token,
+      int rank, int size, Link[] links, long deadline) throws IOException {
     int expected = size - 1 - rank;
     int got = 0;
     server.socket().setSoTimeout(100);
@@ -139,6 +176,7 @@ final class Rendezvous {
         throw new CommunicatorException("rank " + rank + " of " + size + ": timed out waiting for rank(s) "
             + missing + " to connect");
       }
+      checkParent(store, parentNs, rank, size, ns);
       Socket s;
       try {
         s = server.socket().accept();

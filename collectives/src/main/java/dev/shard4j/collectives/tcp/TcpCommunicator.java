@@ -37,8 +37,9 @@ import org.bytedeco.javacpp.Pointer;
  * 2(p-1) steps of 1/p of the data, pipelined in slices). In the alpha-beta model the ring wins once
  * {@code n > 2(p-1) - log2(p)} latencies' worth of bytes outweigh its extra steps: with loopback/LAN latencies of
  * 20-50 us and 1-5 GB/s, that is a few hundred KiB for 4-8 ranks, hence 256 KiB. Reduce-scatter and all-gather use
- * the ring, broadcast and reduce a pipelined chain, all-to-all pairwise exchange, barrier recursive doubling on empty
- * messages, send/recv a data frame plus an acknowledgement (send returns once the receiver has the data).
+ * the ring; broadcast and reduce a binomial tree up to the same size and a pipelined chain above it; all-to-all
+ * pairwise exchange; barrier recursive doubling on empty messages; send/recv a data frame plus an acknowledgement
+ * (send returns once the receiver has the data).
  *
  * <p><b>Safety.</b> Every frame carries a header (op, dtype, reduce op, root, counts, sequence number, see
  * {@link Frame}); a rank receiving a frame of a different call fails with "mismatched collectives" naming both calls
@@ -64,6 +65,8 @@ public final class TcpCommunicator implements Communicator {
   public static final String ENV_ADVERTISE_HOST = "SHARD4J_ADVERTISE_HOST";
   /** Environment variable (optional): the collective timeout in milliseconds, default 60000. */
   public static final String ENV_TIMEOUT_MS = "SHARD4J_TIMEOUT_MS";
+  /** Environment variable (optional): how long connecting to the store is retried, in ms; default 30000. */
+  public static final String ENV_STORE_CONNECT_MS = "SHARD4J_STORE_CONNECT_MS";
   /** Environment variable (optional): {@code 1} makes this rank host the store at the port of SHARD4J_STORE. */
   public static final String ENV_HOST_STORE = "SHARD4J_HOST_STORE";
 
@@ -84,10 +87,12 @@ public final class TcpCommunicator implements Communicator {
   private int splits;
   private boolean propagated;
   private ExecutorService worker;
+  private ByteBuffer reduceScratch;
+  private long reduceScratchAddr;
   private CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
   private volatile boolean closed;
 
-  private TcpCommunicator(Store store, String ns, String token, int rank, int size, TcpOptions o) {
+  private TcpCommunicator(Store store, String ns, String parentNs, String token, int rank, int size, TcpOptions o) {
     if (size < 1 || rank < 0 || rank >= size) {
       throw new IllegalArgumentException("TcpCommunicator: rank " + rank + " is out of range [0, " + size
           + ") (world size " + size + ")");
@@ -109,7 +114,7 @@ public final class TcpCommunicator implements Communicator {
     }
     Link[] links;
     try {
-      links = Rendezvous.connect(store, ns, token, rank, size, o, selector);
+      links = Rendezvous.connect(store, ns, parentNs, token, rank, size, o, selector);
     } catch (RuntimeException e) {
       try {
         selector.close();
@@ -127,7 +132,7 @@ public final class TcpCommunicator implements Communicator {
    * the store stays the caller's.
    */
   public static TcpCommunicator create(Store store, String token, int rank, int size, TcpOptions options) {
-    return new TcpCommunicator(store, "shard4j", token, rank, size, options);
+    return new TcpCommunicator(store, "shard4j", null, token, rank, size, options);
   }
 
   /** {@link #fromEnvironment(Map)} with this process's environment. */
@@ -138,8 +143,9 @@ public final class TcpCommunicator implements Communicator {
   /**
    * Joins the group described by the {@code SHARD4J_*} variables in {@code env} ({@link #ENV_RANK},
    * {@link #ENV_WORLD_SIZE}, {@link #ENV_STORE}, {@link #ENV_TOKEN}; optional {@link #ENV_BIND_ADDRESS},
-   * {@link #ENV_ADVERTISE_HOST}, {@link #ENV_TIMEOUT_MS}, {@link #ENV_HOST_STORE}). The returned communicator owns
-   * its store client (and server, when hosting it) and closes them on {@link #close()}.
+   * {@link #ENV_ADVERTISE_HOST}, {@link #ENV_TIMEOUT_MS}, {@link #ENV_STORE_CONNECT_MS}, {@link #ENV_HOST_STORE}).
+   * The returned communicator owns its store client (and server, when hosting it) and closes them on
+   * {@link #close()}.
    */
   public static TcpCommunicator fromEnvironment(Map<String, String> env) {
     int rank = intVar(env, ENV_RANK);
@@ -156,6 +162,9 @@ public final class TcpCommunicator implements Communicator {
     if (env.get(ENV_TIMEOUT_MS) != null) {
       o = o.withTimeout(Duration.ofMillis(intVar(env, ENV_TIMEOUT_MS)));
     }
+    if (env.get(ENV_STORE_CONNECT_MS) != null) {
+      o = o.withConnectWindow(Duration.ofMillis(intVar(env, ENV_STORE_CONNECT_MS)));
+    }
     TcpStoreServer server = null;
     if ("1".equals(env.get(ENV_HOST_STORE))) {
       int colon = address.lastIndexOf(':');
@@ -165,7 +174,7 @@ public final class TcpCommunicator implements Communicator {
     TcpStore client = null;
     try {
       client = new TcpStore(address, token, o.connectWindow());
-      TcpCommunicator c = new TcpCommunicator(client, "shard4j", token, rank, size, o);
+      TcpCommunicator c = new TcpCommunicator(client, "shard4j", null, token, rank, size, o);
       c.owned.add(client);
       if (server != null) {
         c.owned.add(server);
@@ -334,7 +343,7 @@ public final class TcpCommunicator implements Communicator {
       }
     }
     members.sort(Comparator.<Integer>comparingInt(r -> all.getInt(8 * r + 4)).thenComparingInt(r -> r));
-    TcpCommunicator sub = new TcpCommunicator(store, ns + "/split" + idx + "/color" + color, token,
+    TcpCommunicator sub = new TcpCommunicator(store, ns + "/split" + idx + "/color" + color, ns, token,
         members.indexOf(rank), members.size(), options);
     sub.parent = this;
     children.add(sub);
@@ -497,6 +506,16 @@ public final class TcpCommunicator implements Communicator {
     propagated = true;
     engine.resetAfterFailure();
     engine.propagate(engine.failure().getMessage());
+    // Off this thread: the store may be slow or gone, and abort() must not block on it.
+    Thread mark = new Thread(() -> {
+      try {
+        Rendezvous.markBroken(store, ns);
+      } catch (RuntimeException ignored) {
+        // best effort: without the mark, a pending split waits for its timeout
+      }
+    }, "shard4j-tcp-mark-broken");
+    mark.setDaemon(true);
+    mark.start();
     for (TcpCommunicator child : children) {
       child.failFromParent(engine.failure());
     }
@@ -580,20 +599,47 @@ public final class TcpCommunicator implements Communicator {
       }
       case Frame.BROADCAST, Frame.REDUCE -> {
         long n = c.inCount();
+        // a small reduce accumulates in a scratch buffer of the message's size, hence the cap
+        boolean small = n * es <= (op == Frame.REDUCE ? Math.min(options.smallMessageBytes(), 64 << 20)
+            : options.smallMessageBytes());
+        long acc = 0;
+        if (small && op == Frame.REDUCE) {
+          acc = reduceScratch(n * es);
+          Kernels.copy(acc, c.in(), n, dt);
+        }
         long off = 0;
         do {
           long len = Math.min(seg, n - off);
           if (op == Frame.BROADCAST) {
-            Algorithms.chainBroadcast(sch, rank, p, c.root(), c.in() + off * es, len);
+            if (small) {
+              Algorithms.treeBroadcast(sch, rank, p, c.root(), c.in() + off * es, len);
+            } else {
+              Algorithms.chainBroadcast(sch, rank, p, c.root(), c.in() + off * es, len);
+            }
+          } else if (small) {
+            Algorithms.treeReduce(sch, rank, p, c.root(), acc + off * es, len);
           } else {
             Algorithms.chainReduce(sch, rank, p, c.root(), c.in() + off * es, len, avg);
           }
           runSegment(c, callSeq);
           off += len;
         } while (off < n);
+        if (small && op == Frame.REDUCE && rank == c.root()) {
+          Kernels.finish(c.rop(), acc, n, dt, p);
+          Kernels.copy(c.in(), acc, n, dt);
+        }
       }
       default -> throw new IllegalStateException("unknown op " + op);
     }
+  }
+
+  /** A direct buffer of at least {@code bytes}, kept for the next small reduce (at most the small-message size). */
+  private long reduceScratch(long bytes) {
+    if (reduceScratch == null || reduceScratch.capacity() < bytes) {
+      reduceScratch = ByteBuffer.allocateDirect((int) Math.max(bytes, 4096));
+      reduceScratchAddr = new Pointer(reduceScratch).address();
+    }
+    return reduceScratchAddr;
   }
 
   private void runSegment(Call c, long callSeq) {
@@ -624,7 +670,8 @@ public final class TcpCommunicator implements Communicator {
       try {
         String k = ns + "/late/" + callSeq + "/";
         store.add(k + rank, 1);
-        long grace = Math.max(200, Math.min(3000, options.timeout().toMillis() / 2));
+        // Ranks stuck in this call time out within moments of each other; wait for their reports, up to 5 s.
+        long grace = Math.max(500, Math.min(5000, options.timeout().toMillis()));
         long deadline = System.nanoTime() + grace * 1_000_000;
         while (true) {
           missing = new ArrayList<>();

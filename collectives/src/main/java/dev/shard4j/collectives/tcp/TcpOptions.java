@@ -13,8 +13,9 @@ import java.time.Duration;
  * @param timeout how long a rank waits without progress from a peer before the collective fails naming the
  *     missing ranks; also bounds connection setup.
  * @param connectWindow how long connecting to the store is retried before failing.
- * @param smallMessageBytes all-reduces of at most this many bytes use recursive doubling (latency-optimal,
- *     log2(size) steps); larger ones use the pipelined ring (bandwidth-optimal). See {@link TcpCommunicator}.
+ * @param smallMessageBytes all-reduces of at most this many bytes use recursive doubling and broadcasts and reduces
+ *     a binomial tree (latency-optimal, log2(size) rounds); larger ones use the pipelined ring or chain
+ *     (bandwidth-optimal). See {@link TcpCommunicator}.
  * @param sliceBytes the pipelining unit: large messages travel as frames of at most this many payload bytes.
  */
 public record TcpOptions(String bindAddress, String advertiseHost, Duration timeout, Duration connectWindow,
