@@ -42,15 +42,24 @@ final class Rendezvous {
       throw new CommunicatorException("duplicate rank " + rank + ": another process already joined group '" + ns
           + "' as rank " + rank + " (check " + TcpCommunicator.ENV_RANK + " of every process)");
     }
+    // Rank 0 publishes the world size and the options every rank must share (they choose the algorithms).
+    String mine = size + "," + o.sliceBytes() + "," + o.smallMessageBytes();
     if (rank == 0) {
-      store.set(ns + "/size", Integer.toString(size).getBytes(StandardCharsets.US_ASCII));
+      store.set(ns + "/size", mine.getBytes(StandardCharsets.US_ASCII));
     }
-    int rootSize = Integer.parseInt(new String(waitFor(store, ns + "/size", parentNs, timeout, rank, size, 0, ns),
-        StandardCharsets.US_ASCII));
+    String root = new String(waitFor(store, ns + "/size", parentNs, timeout, rank, size, 0, ns),
+        StandardCharsets.US_ASCII);
+    String[] f = root.split(",");
+    int rootSize = Integer.parseInt(f[0]);
     if (rootSize != size) {
       throw new CommunicatorException("world size mismatch in group '" + ns + "': rank " + rank
           + " was started with world size " + size + " but rank 0 with " + rootSize + " (check "
           + TcpCommunicator.ENV_WORLD_SIZE + ")");
+    }
+    if (!root.equals(mine)) {
+      throw new CommunicatorException("options mismatch in group '" + ns + "': rank " + rank + " has sliceBytes "
+          + o.sliceBytes() + ", smallMessageBytes " + o.smallMessageBytes() + " but rank 0 has sliceBytes " + f[1]
+          + ", smallMessageBytes " + f[2] + " (every rank must use the same TcpOptions)");
     }
     Link[] links = new Link[size];
     if (size == 1) {

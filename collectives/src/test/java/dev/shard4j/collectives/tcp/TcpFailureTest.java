@@ -407,6 +407,15 @@ class TcpFailureTest {
         + " but rank 0 with 2"), e.getMessage());
     assertThrows(CompletionException.class, r0::join);
 
+    InMemoryStore store1 = new InMemoryStore();
+    CompletableFuture<TcpCommunicator> s0 = CompletableFuture.supplyAsync(() -> TcpCommunicator.create(store1, "t", 0,
+        2, quick));
+    CommunicatorException opt = assertThrows(CommunicatorException.class,
+        () -> TcpCommunicator.create(store1, "t", 1, 2, quick.withSliceBytes(4096)));
+    assertTrue(opt.getMessage().startsWith("options mismatch in group 'shard4j': rank 1 has sliceBytes 4096"),
+        opt.getMessage());
+    assertThrows(CompletionException.class, s0::join);
+
     InMemoryStore store2 = new InMemoryStore();
     List<CompletableFuture<TcpCommunicator>> ok = new ArrayList<>();
     for (int r = 0; r < 2; r++) {

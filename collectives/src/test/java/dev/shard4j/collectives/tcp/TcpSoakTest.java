@@ -96,20 +96,22 @@ class TcpSoakTest {
   @Test
   void callsAllocateAFewBytesOfHeapWhateverTheirSizeAndReduceOp() {
     com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    // 4 MB: a pipelined ring of 2 x 3 steps x 8 slices of 128 KiB; any per-slice garbage would show as kilobytes.
-    for (long n : new long[] {1000, 1_000_000}) {
+    // 1 MiB in 16 KiB slices: a pipelined ring of 2 segments x 6 steps x 8 slices, 96 frames per call, so even
+    // 8 bytes of garbage per frame would break the bound.
+    TcpOptions small = TcpOptions.defaults().withSliceBytes(16 << 10);
+    for (long n : new long[] {1000, 262_144}) {
       for (ReduceOp op : new ReduceOp[] {ReduceOp.SUM, ReduceOp.MAX}) {
         long[] perCall = new long[4];
-        TcpCluster.run(4, TcpOptions.defaults(), c -> {
+        TcpCluster.run(4, small, c -> {
           try (Tensor a = Tensor.zeros(Shape.of(n), DType.F32, Device.CPU)) {
-            for (int i = 0; i < 30; i++) {
+            for (int i = 0; i < 15; i++) {
               c.allReduce(a, op);
             }
             long before = mx.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < 100; i++) {
+            for (int i = 0; i < 40; i++) {
               c.allReduce(a, op);
             }
-            perCall[c.rank()] = (mx.getCurrentThreadAllocatedBytes() - before) / 100;
+            perCall[c.rank()] = (mx.getCurrentThreadAllocatedBytes() - before) / 40;
           }
         });
         for (int r = 0; r < 4; r++) {
