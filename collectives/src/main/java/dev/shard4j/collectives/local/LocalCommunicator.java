@@ -461,8 +461,8 @@ public final class LocalCommunicator implements Communicator {
 
   /**
    * {@code dst[0, len)} becomes the reduction over all ranks of their input at byte offset {@code off}, combined in
-   * the order rank, rank + 1, ... (so whichever rank computes an element computes it the same way), then finished
-   * (AVG's scaling). {@code dst} may be this rank's own input there.
+   * the order rank, rank + 1, ..., then finished (AVG's scaling). Each element is computed by exactly one rank, so
+   * every copy of it is bit-identical. {@code dst} may be this rank's own input there.
    */
   private void reduceInto(long dst, Desc[] s, long off, long len, Desc d) {
     int p = group.size;

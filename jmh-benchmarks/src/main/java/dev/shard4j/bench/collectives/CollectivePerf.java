@@ -27,7 +27,8 @@ import picocli.CommandLine.Parameters;
 /**
  * A command-line collective benchmark that mirrors nccl-tests ({@code all_reduce_perf} and friends): the same
  * {@code -b/-e/-f/-i} size sweep in bytes, {@code -n} timed and {@code -w} warm-up iterations, {@code -o} reduce op,
- * {@code -d} type, {@code -r} root, {@code -c} check, {@code -a} time aggregation over ranks, {@code -g} ranks,
+ * {@code -d} type, {@code -r} root, {@code -c} check, {@code -a} time aggregation over ranks, {@code -I}
+ * per-iteration statistics (i_min, i_max, i_p99, i_cv%, iteration time = max over ranks), {@code -g} ranks,
  * {@code -J} JSON file, and the same table: per size, an out-of-place and an in-place group of time (us), algbw,
  * busbw (nccl-tests' factors) and #wrong (from {@link Verifiable} inputs). The collective is the first argument
  * (nccl-tests chooses it by binary name): {@code all_reduce}, {@code all_gather}, {@code reduce_scatter},
@@ -92,6 +93,10 @@ public final class CollectivePerf implements Callable<Integer> {
       description = "time over ranks: 0 rank 0, 1 mean, 2 min, 3 max; default 1")
   int average;
 
+  @Option(names = {"-I", "--per_iter_timing"}, defaultValue = "0",
+      description = "1: also time each iteration (max over ranks) and report i_min, i_max, i_p99, i_cv%%")
+  int perIter;
+
   @Option(names = {"-g", "--ngpus"}, defaultValue = "2", description = "number of ranks; default 2")
   int ranks;
 
@@ -114,9 +119,16 @@ public final class CollectivePerf implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<Collective> colls = parseCollectives(collectives);
-    List<DType> types = parseTypes(datatype);
-    List<ReduceOp> ops = parseOps(op);
+    List<Collective> colls;
+    List<DType> types;
+    List<ReduceOp> ops;
+    try {
+      colls = parseCollectives(collectives);
+      types = parseTypes(datatype);
+      ops = parseOps(op);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage(), e);
+    }
     validate(colls);
     List<Long> sizes = new ArrayList<>();
     for (long s = minBytes; s <= maxBytes; s = stepFactor > 1 ? s * stepFactor : s + stepBytes) {
@@ -130,7 +142,7 @@ public final class CollectivePerf implements Callable<Integer> {
       table.runHeader(program, ranks, minBytes, maxBytes, stepFactor > 1 ? stepFactor : stepBytes, stepFactor > 1,
           warmup, iters, check != 0);
       table.devices(ranks, ProcessHandle.current().pid(), hostName(), backend + " backend, rank thread");
-      table.columnHeader();
+      table.columnHeader(perIter != 0);
       for (DType dt : types) {
         for (ReduceOp rop : coll.reduces ? ops : List.of(ReduceOp.SUM)) {
           PerfResult.Test t = runTest(coll, dt, rop, sizes, table);
@@ -193,6 +205,7 @@ public final class CollectivePerf implements Callable<Integer> {
     boolean checkable = check != 0 && (!coll.reduces || Verifiable.exact(rop, dt, p));
     // Per size and form: each rank's time and wrong count, written before a barrier and read by rank 0 after it.
     double[][] times = new double[2][p];
+    double[][][] iterTimes = new double[2][p][];
     long[][] wrong = new long[2][p];
     List<PerfResult.Line> lines = new ArrayList<>();
     try (PerfBackend be = PerfBackend.open(backend, p, Duration.ofSeconds(timeoutSeconds))) {
@@ -201,19 +214,21 @@ public final class CollectivePerf implements Callable<Integer> {
         Communicator c = be.communicator(rank);
         try {
           for (long bytes : sizes) {
-            SizeRun run = new SizeRun(c, coll, dt, rop, root, bytes, checkable);
+            SizeRun run = new SizeRun(c, coll, dt, rop, root, bytes, checkable, perIter != 0);
             if (coll.outOfPlace) {
               times[0][rank] = run.outOfPlace(warmup, iters);
               wrong[0][rank] = run.wrongOutOfPlace;
+              iterTimes[0][rank] = run.iterSec[0];
             }
             if (coll.inPlace) {
               times[1][rank] = run.inPlace(warmup, iters);
               wrong[1][rank] = run.wrongInPlace;
+              iterTimes[1][rank] = run.iterSec[1];
             }
             c.barrier();
             if (rank == 0) {
-              PerfResult.Line l = line(coll, dt, rop, bytes, times, wrong, checkable);
-              table.line(l);
+              PerfResult.Line l = line(coll, dt, rop, bytes, times, iterTimes, wrong, checkable);
+              table.line(l, perIter != 0);
               lines.add(l);
             }
             // The next writes to times/wrong follow collectives that rank 0 joins only after reading them.
@@ -242,8 +257,8 @@ public final class CollectivePerf implements Callable<Integer> {
         cells == 0 ? 0 : bw / cells);
   }
 
-  private PerfResult.Line line(Collective coll, DType dt, ReduceOp rop, long bytes, double[][] times, long[][] wrong,
-      boolean checkable) {
+  private PerfResult.Line line(Collective coll, DType dt, ReduceOp rop, long bytes, double[][] times,
+      double[][][] iterTimes, long[][] wrong, boolean checkable) {
     int p = ranks;
     int es = dt.byteSize();
     long param = coll.paramCount(bytes / es, es, p);
@@ -256,7 +271,17 @@ public final class CollectivePerf implements Callable<Integer> {
       double sec = aggregate(times[form]);
       double algBw = coll.algBytes(param, es, p) / 1.0e9 / sec;
       long w = checkable ? Arrays.stream(wrong[form]).sum() : -1;
-      cells[form] = new PerfResult.Cell(sec * 1e6, algBw, algBw * coll.busFactor(p), w);
+      PerfResult.IterStats stats = null;
+      if (perIter != 0) {
+        double[] perIteration = new double[iters];
+        for (int i = 0; i < iters; i++) {
+          for (int r = 0; r < p; r++) {
+            perIteration[i] = Math.max(perIteration[i], iterTimes[form][r][i] * 1e6);
+          }
+        }
+        stats = PerfResult.IterStats.of(perIteration);
+      }
+      cells[form] = new PerfResult.Cell(sec * 1e6, algBw, algBw * coll.busFactor(p), w, stats);
     }
     return new PerfResult.Line(shown, param, typeName(dt), coll.reduces ? opName(rop) : "none",
         coll.rooted ? root : -1, cells[0], cells[1]);
@@ -363,10 +388,15 @@ public final class CollectivePerf implements Callable<Integer> {
     private final long sendN;
     private final long recvN;
     private final boolean checkable;
+    private final boolean perIter;
+    /** With -I 1: seconds of each timed call, [0] out-of-place, [1] in-place; else null. */
+    final double[][] iterSec = new double[2][];
     long wrongOutOfPlace = -1;
     long wrongInPlace = -1;
 
-    SizeRun(Communicator c, Collective coll, DType dt, ReduceOp op, int root, long bytes, boolean checkable) {
+    SizeRun(Communicator c, Collective coll, DType dt, ReduceOp op, int root, long bytes, boolean checkable,
+        boolean perIter) {
+      this.perIter = perIter;
       this.c = c;
       this.coll = coll;
       this.dt = dt;
@@ -389,11 +419,19 @@ public final class CollectivePerf implements Callable<Integer> {
           coll.runOutOfPlace(c, send, recv, op);
         }
         c.barrier();
+        double[] each = perIter ? new double[iters] : null;
         long t0 = System.nanoTime();
+        long prev = t0;
         for (int i = 0; i < iters; i++) {
           coll.runOutOfPlace(c, send, recv, op);
+          if (each != null) {
+            long now = System.nanoTime();
+            each[i] = (now - prev) / 1e9;
+            prev = now;
+          }
         }
         double sec = (System.nanoTime() - t0) / 1e9 / iters;
+        iterSec[0] = each;
         if (checkable) {
           Verifiable.fill(recv, i -> Float.NaN);
           coll.runOutOfPlace(c, send, recv, op);
@@ -413,11 +451,19 @@ public final class CollectivePerf implements Callable<Integer> {
           coll.runInPlace(c, buf, view, op, root);
         }
         c.barrier();
+        double[] each = perIter ? new double[iters] : null;
         long t0 = System.nanoTime();
+        long prev = t0;
         for (int i = 0; i < iters; i++) {
           coll.runInPlace(c, buf, view, op, root);
+          if (each != null) {
+            long now = System.nanoTime();
+            each[i] = (now - prev) / 1e9;
+            prev = now;
+          }
         }
         double sec = (System.nanoTime() - t0) / 1e9 / iters;
+        iterSec[1] = each;
         if (checkable) {
           fillInPlace(buf, view);
           coll.runInPlace(c, buf, view, op, root);

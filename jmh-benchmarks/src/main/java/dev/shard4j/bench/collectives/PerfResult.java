@@ -10,8 +10,36 @@ import java.util.Locale;
  * bus_bw and nwrong). Built by rank 0 only; not thread-safe.
  */
 final class PerfResult {
-  /** One group of columns: mean time per call in us, algbw and busbw in GB/s, wrong elements (-1: unchecked). */
-  record Cell(double timeUs, double algBw, double busBw, long wrong) {}
+  /**
+   * One group of columns: mean time per call in us, algbw and busbw in GB/s, wrong elements (-1: unchecked), and
+   * with {@code -I 1} the per-iteration statistics (else null).
+   */
+  record Cell(double timeUs, double algBw, double busBw, long wrong, IterStats iter) {}
+
+  /**
+   * nccl-tests' per-iteration statistics ({@code -I 1}): iteration i's time is the maximum over ranks of their
+   * i-th call's time; percentiles are nearest-rank, stdev is the population one.
+   */
+  record IterStats(double minUs, double maxUs, double avgUs, double p50Us, double p95Us, double p99Us,
+      double stdevUs, double cvPct, double[] timesUs) {
+    static IterStats of(double[] timesUs) {
+      double[] s = timesUs.clone();
+      java.util.Arrays.sort(s);
+      int n = s.length;
+      double avg = java.util.Arrays.stream(s).average().orElse(0);
+      double var = 0;
+      for (double v : s) {
+        var += (v - avg) * (v - avg);
+      }
+      double stdev = Math.sqrt(var / n);
+      return new IterStats(s[0], s[n - 1], avg, s[n / 2], s[pct(n, 95)], s[pct(n, 99)], stdev,
+          avg > 0 ? stdev / avg * 100 : 0, timesUs);
+    }
+
+    private static int pct(int n, int p) {
+      return Math.min(n - 1, (n * p + 99) / 100 - 1);
+    }
+  }
 
   /** One size; a null cell is a form the Communicator API does not have. */
   record Line(long bytes, long count, String type, String redop, int root, Cell outOfPlace, Cell inPlace) {}
@@ -48,7 +76,10 @@ final class PerfResult {
         b.append(i == 0 ? "\n" : ",\n").append("       {\"size\": ").append(l.bytes()).append(", \"count\": ")
             .append(l.count()).append(", \"type\": ").append(str(l.type())).append(", \"redop\": ")
             .append(str(l.redop())).append(", \"root\": ").append(l.root()).append(", \"out_of_place\": ")
-            .append(cell(l.outOfPlace())).append(", \"in_place\": ").append(cell(l.inPlace())).append('}');
+            .append(cell(l.outOfPlace())).append(", \"in_place\": ").append(cell(l.inPlace()));
+        iter(b, "out_of_place_per_iter", l.outOfPlace());
+        iter(b, "in_place_per_iter", l.inPlace());
+        b.append('}');
       }
       b.append("],\n     \"out_of_bounds\": {\"count\": ").append(test.errors()).append(", \"okay\": ")
           .append(test.errors() == 0).append("},\n     \"average_bus_bandwidth\": {\"bandwidth\": ")
@@ -63,6 +94,22 @@ final class PerfResult {
     }
     return "{\"time\": " + num(c.timeUs()) + ", \"alg_bw\": " + num(c.algBw()) + ", \"bus_bw\": " + num(c.busBw())
         + ", \"nwrong\": " + (c.wrong() < 0 ? "null" : Long.toString(c.wrong())) + "}";
+  }
+
+  private static void iter(StringBuilder b, String key, Cell c) {
+    if (c == null || c.iter() == null) {
+      return;
+    }
+    IterStats s = c.iter();
+    b.append(", \"").append(key).append("\": {\"min_us\": ").append(num(s.minUs())).append(", \"max_us\": ")
+        .append(num(s.maxUs())).append(", \"avg_us\": ").append(num(s.avgUs())).append(", \"p50_us\": ")
+        .append(num(s.p50Us())).append(", \"p95_us\": ").append(num(s.p95Us())).append(", \"p99_us\": ")
+        .append(num(s.p99Us())).append(", \"stdev_us\": ").append(num(s.stdevUs())).append(", \"cv_pct\": ")
+        .append(num(s.cvPct())).append(", \"times_us\": [");
+    for (int i = 0; i < s.timesUs().length; i++) {
+      b.append(i == 0 ? "" : ", ").append(num(s.timesUs()[i]));
+    }
+    b.append("]}");
   }
 
   static String num(double v) {

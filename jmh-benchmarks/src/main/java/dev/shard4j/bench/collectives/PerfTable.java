@@ -30,8 +30,20 @@ final class PerfTable {
     }
   }
 
-  void columnHeader() {
+  void columnHeader(boolean perIter) {
     out.println("#");
+    if (perIter) {
+      out.printf(Locale.ROOT, "# %10s  %12s  %8s  %6s  %6s              out-of-place (+ per-iteration)                   "
+          + "             in-place (+ per-iteration)%n", "", "", "", "", "");
+      out.printf(Locale.ROOT, "# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %7s  %7s  %7s  %7s  %7s  %6s  %6s  %6s  "
+          + "%7s  %7s  %7s  %7s %s%n", "size", "count", "type", "redop", "root", "time", "algbw", "busbw", "#wrong",
+          "i_min", "i_max", "i_p99", "i_cv%", "time", "algbw", "busbw", "#wrong", "i_min", "i_max", "i_p99", "i_cv%",
+          "");
+      out.printf(Locale.ROOT, "# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %7s  %7s  %7s  %7s  %7s  %6s  %6s  %6s  "
+          + "%7s  %7s  %7s  %7s %s%n", "(B)", "(elements)", "", "", "", "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(us)",
+          "(us)", "(%)", "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(us)", "(us)", "(%)", "");
+      return;
+    }
     out.printf(Locale.ROOT, "# %10s  %12s  %8s  %6s  %6s           out-of-place                       in-place          %n",
         "", "", "", "", "");
     out.printf(Locale.ROOT, "# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %7s  %6s  %6s  %6s %s%n", "size", "count",
@@ -40,19 +52,22 @@ final class PerfTable {
         "(elements)", "", "", "", "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(GB/s)", "(GB/s)", "", "");
   }
 
-  /** One size: the preamble, then each group's cells, or blanks where the API has no such form (cell null). */
-  void line(PerfResult.Line l) {
+  /**
+   * One size: the preamble, then each group's cells, or blanks where the API has no such form (cell null); with
+   * {@code perIter} each group adds i_min, i_max, i_p99 (us) and i_cv%.
+   */
+  void line(PerfResult.Line l, boolean perIter) {
     StringBuilder b = new StringBuilder();
     b.append(String.format(Locale.ROOT, "%12d  %12d  %8s  %6s  %6d", l.bytes(), l.count(), l.type(), l.redop(),
         l.root()));
-    cell(b, l.outOfPlace());
-    cell(b, l.inPlace());
+    cell(b, l.outOfPlace(), perIter);
+    cell(b, l.inPlace(), perIter);
     out.println(b);
   }
 
-  private static void cell(StringBuilder b, PerfResult.Cell c) {
+  private static void cell(StringBuilder b, PerfResult.Cell c, boolean perIter) {
     if (c == null) {
-      b.append("  ").append(" ".repeat(7 + 2 + 6 + 2 + 6 + 2 + 6));
+      b.append("  ").append(" ".repeat(7 + 2 + 6 + 2 + 6 + 2 + 6 + (perIter ? 4 * 9 : 0)));
       return;
     }
     b.append(String.format(Locale.ROOT, "  %7s  %6s  %6s", num(c.timeUs(), 7), num(c.algBw(), 6), num(c.busBw(), 6)));
@@ -60,6 +75,11 @@ final class PerfTable {
       b.append("    N/A");
     } else {
       b.append(String.format(Locale.ROOT, "  %6d", c.wrong()));
+    }
+    if (perIter) {
+      PerfResult.IterStats s = c.iter();
+      b.append(String.format(Locale.ROOT, "  %7s  %7s  %7s  %7s", num(s.minUs(), 7), num(s.maxUs(), 7),
+          num(s.p99Us(), 7), num(s.cvPct(), 7)));
     }
   }
 

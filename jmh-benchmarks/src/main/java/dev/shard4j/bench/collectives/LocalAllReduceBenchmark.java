@@ -40,7 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
-public class AllReduceBenchmark {
+public class LocalAllReduceBenchmark {
   /** Number of ranks (threads). */
   @Param({"2", "4", "8"})
   public int ranks;
