@@ -193,10 +193,6 @@ final class FlatUnit implements AutoCloseable {
     return --pending == 0;
   }
 
-  boolean isLaunched() {
-    return work != null;
-  }
-
   /** Starts the asynchronous reduction: all-reduce (stages 0-1) or reduce-scatter (stages 2-3), both averaging. */
   void launch() {
     if (work != null) {
