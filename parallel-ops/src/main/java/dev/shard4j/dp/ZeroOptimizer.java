@@ -191,7 +191,7 @@ public final class ZeroOptimizer implements AutoCloseable {
   }
 
   /**
-   * Runs block {@code index} of the model on {@code x} (a {@link BlockRunner}). Stages 1-2 run it directly; stage 3
+   * Runs block {@code index} of the model on {@code x}; a model calls it instead of {@code body.apply(x)}. Stages 1-2 run it directly; stage 3
    * gathers its parameters around the forward and again around the recomputation in backward.
    */
   public Variable runBlock(int index, Variable x, UnaryOperator<Variable> body) {

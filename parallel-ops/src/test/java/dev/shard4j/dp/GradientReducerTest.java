@@ -77,7 +77,7 @@ class GradientReducerTest {
             int per = MlpRuns.BATCH / 2;
             Tensor x = MlpRuns.inputs(0).slice(0, c.rank() * per, (c.rank() + 1) * per);
             int[] t = java.util.Arrays.copyOfRange(MlpRuns.targets(0), c.rank() * per, (c.rank() + 1) * per);
-            Variable loss = mlp.loss(x, Tensor.fromIntArray(t, per), BlockRunner.DIRECT);
+            Variable loss = mlp.loss(x, Tensor.fromIntArray(t, per), ClassifierMlp.BlockRunner.DIRECT);
             loss.backward();
             events.add("backward returned");
             r.finish();

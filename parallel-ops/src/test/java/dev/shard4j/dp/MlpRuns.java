@@ -68,7 +68,7 @@ final class MlpRuns {
       for (int s = 0; s < steps; s++) {
         opt.zeroGrad();
         try (Scope scope = Scope.open()) {
-          Variable loss = mlp.loss(inputs(s), Tensor.fromIntArray(targets(s), BATCH), BlockRunner.DIRECT);
+          Variable loss = mlp.loss(inputs(s), Tensor.fromIntArray(targets(s), BATCH), ClassifierMlp.BlockRunner.DIRECT);
           loss.backward();
           losses[s] = loss.value().item();
           List<Tensor> grads = new ArrayList<>();
@@ -94,7 +94,7 @@ final class MlpRuns {
         for (int s = 0; s < steps; s++) {
           reducer.zeroGrad();
           try (Scope scope = Scope.open()) {
-            Variable loss = localLoss(mlp, c, s, BlockRunner.DIRECT);
+            Variable loss = localLoss(mlp, c, s, ClassifierMlp.BlockRunner.DIRECT);
             loss.backward();
             reducer.finish();
             List<Tensor> grads = new ArrayList<>();
@@ -145,7 +145,7 @@ final class MlpRuns {
     return new Result(losses, finalParams);
   }
 
-  private static Variable localLoss(ClassifierMlp mlp, Communicator c, int step, BlockRunner runner) {
+  private static Variable localLoss(ClassifierMlp mlp, Communicator c, int step, ClassifierMlp.BlockRunner runner) {
     int per = BATCH / c.size();
     int from = c.rank() * per;
     Tensor x = inputs(step).slice(0, from, from + per);
