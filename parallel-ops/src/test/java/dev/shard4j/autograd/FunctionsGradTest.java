@@ -120,6 +120,36 @@ class FunctionsGradTest {
   }
 
   @Test
+  void causalAttentionCoreOnPackedHeads() {
+    int bh = 2;
+    int t = 3;
+    int hd = 2;
+    GradCheck.check("causal_attention", v -> AttentionFunctions.causalAttentionCore(v[0]), x -> {
+      // (3, BH, T, hd) -> rows (T*1, 3*BH*hd) for Ref.attention with B=1 and H=BH heads
+      double[] qkv = new double[t * 3 * bh * hd];
+      for (int part = 0; part < 3; part++) {
+        for (int h = 0; h < bh; h++) {
+          for (int i = 0; i < t; i++) {
+            for (int e = 0; e < hd; e++) {
+              qkv[i * 3 * bh * hd + part * bh * hd + h * hd + e] = x[0][((part * bh + h) * t + i) * hd + e];
+            }
+          }
+        }
+      }
+      double[] rows = Ref.attention(qkv, t, 1, bh, hd);
+      double[] y = new double[bh * t * hd];
+      for (int h = 0; h < bh; h++) {
+        for (int i = 0; i < t; i++) {
+          for (int e = 0; e < hd; e++) {
+            y[(h * t + i) * hd + e] = rows[i * bh * hd + h * hd + e];
+          }
+        }
+      }
+      return y;
+    }, new long[][] {s(3, bh, t, hd)});
+  }
+
+  @Test
   void shapes() {
     long[] dims = {2, 3, 4};
     int[] perm = {2, 0, 1};

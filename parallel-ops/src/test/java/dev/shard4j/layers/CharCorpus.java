@@ -3,14 +3,14 @@ package dev.shard4j.layers;
 import dev.shard4j.tensor.Tensor;
 
 /** A synthetic character corpus and (B, T) next-token batches cut from it deterministically, for tests. */
-final class CharCorpus {
+public final class CharCorpus {
   private static final String TEXT = "the quick brown fox jumps over the lazy dog. "
       + "a stitch in time saves nine. all that glitters is not gold. "
       + "to be or not to be, that is the question. ";
   private final int[] tokens;
 
   /** The text repeated to {@code length} characters, ids taken modulo {@code vocab}. */
-  CharCorpus(int length, int vocab) {
+  public CharCorpus(int length, int vocab) {
     tokens = new int[length];
     for (int i = 0; i < length; i++) {
       tokens[i] = TEXT.charAt(i % TEXT.length()) % vocab;
@@ -18,7 +18,7 @@ final class CharCorpus {
   }
 
   /** Batch {@code index}: ids and targets (B, T), rows starting at offsets derived from the index. */
-  Tensor[] batch(int index, int b, int t) {
+  public Tensor[] batch(int index, int b, int t) {
     int[] ids = new int[b * t];
     int[] targets = new int[b * t];
     for (int r = 0; r < b; r++) {

@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.Map;
 
 /** A minimal AdamW over the fused kernel, with moment buffers per parameter, for tests. */
-final class FusedAdamW implements Trainer.Update, AutoCloseable {
+public final class FusedAdamW implements Trainer.Update, AutoCloseable {
   private final float lr;
   private final float weightDecay;
   private final Map<Parameter, Tensor[]> state = new IdentityHashMap<>();
 
   /** Allocates the moments of {@code parameters}; call outside any short-lived scope. */
-  FusedAdamW(List<Parameter> parameters, float lr, float weightDecay) {
+  public FusedAdamW(List<Parameter> parameters, float lr, float weightDecay) {
     this.lr = lr;
     this.weightDecay = weightDecay;
     for (Parameter p : parameters) {
