@@ -101,4 +101,21 @@ class GradientReducerTest {
       }
     }
   }
+
+  @Test
+  void aSecondBackwardBeforeFinishNamesTheParameter() {
+    LocalCluster.run(1, c -> {
+      try (ClassifierMlp mlp = new ClassifierMlp(MlpRuns.CONFIG);
+          GradientReducer r = new GradientReducer(mlp.parameters(), c, GradientReducer.Options.defaults());
+          Scope scope = Scope.open()) {
+        r.zeroGrad();
+        Tensor x = MlpRuns.inputs(0);
+        Tensor t = Tensor.fromIntArray(MlpRuns.targets(0), MlpRuns.BATCH);
+        mlp.loss(x, t, ClassifierMlp.BlockRunner.DIRECT).backward();
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+            () -> mlp.loss(x, t, ClassifierMlp.BlockRunner.DIRECT).backward());
+        assertTrue(e.getMessage().matches("gradient of head\\.(weight|bias) became ready twice in one step.*"), e.getMessage());
+      }
+    });
+  }
 }
