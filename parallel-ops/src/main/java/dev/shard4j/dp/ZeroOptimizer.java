@@ -95,7 +95,8 @@ public final class ZeroOptimizer implements AutoCloseable {
     Map<Parameter, Integer> position = new IdentityHashMap<>();
     for (int i = 0; i < this.params.size(); i++) {
       if (position.put(this.params.get(i), i) != null) {
-        throw new IllegalArgumentException("ZeroOptimizer: parameter " + this.params.get(i).name() + " is listed twice");
+        throw new IllegalArgumentException("ZeroOptimizer: parameter " + this.params.get(i).name()
+            + " is listed twice");
       }
     }
     List<List<Parameter>> groups = new ArrayList<>();
@@ -191,8 +192,9 @@ public final class ZeroOptimizer implements AutoCloseable {
   }
 
   /**
-   * Runs block {@code index} of the model on {@code x}; a model calls it instead of {@code body.apply(x)}. Stages 1-2 run it directly; stage 3
-   * gathers its parameters around the forward and again around the recomputation in backward.
+   * Runs block {@code index} of the model on {@code x}; a model calls it instead of {@code body.apply(x)}. Stages
+   * 1-2 run the block directly; stage 3 gathers its parameters around the forward and again around the
+   * recomputation in backward.
    */
   public Variable runBlock(int index, Variable x, UnaryOperator<Variable> body) {
     checkOpen("runBlock");

@@ -31,7 +31,8 @@ class DataParallelEquivalenceTest {
       float[] have = got.params().get(i);
       assertEquals(want.length, have.length, what + ": parameter " + i + " size");
       for (int j = 0; j < want.length; j++) {
-        assertEquals(want[j], have[j], 1e-4 * Math.max(1, Math.abs(want[j])), what + ": parameter " + i + "[" + j + "]");
+        assertEquals(want[j], have[j], 1e-4 * Math.max(1, Math.abs(want[j])),
+            what + ": parameter " + i + "[" + j + "]");
       }
     }
   }

@@ -114,7 +114,8 @@ class GradientReducerTest {
         mlp.loss(x, t, ClassifierMlp.BlockRunner.DIRECT).backward();
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
             () -> mlp.loss(x, t, ClassifierMlp.BlockRunner.DIRECT).backward());
-        assertTrue(e.getMessage().matches("gradient of head\\.(weight|bias) became ready twice in one step.*"), e.getMessage());
+        assertTrue(e.getMessage().matches("gradient of head\\.(weight|bias) became ready twice in one step.*"),
+            e.getMessage());
       }
     });
   }

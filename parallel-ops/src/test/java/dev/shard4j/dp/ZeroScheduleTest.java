@@ -99,7 +99,8 @@ class ZeroScheduleTest {
       try (ClassifierMlp mlp = new ClassifierMlp(MlpRuns.CONFIG)) {
         List<List<Parameter>> overlapping = List.of(mlp.blocks().get(0), mlp.blocks().get(0));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> new ZeroOptimizer(mlp.parameters(), overlapping, c, ZeroOptimizer.Options.of(ZeroOptimizer.Stage.THREE),
+            () -> new ZeroOptimizer(mlp.parameters(), overlapping, c,
+                ZeroOptimizer.Options.of(ZeroOptimizer.Stage.THREE),
                 s -> new AdamWOptimizer(s, MlpRuns.ADAM)));
         assertEquals("ZeroOptimizer: parameter blocks.0.weight is in two blocks", e.getMessage());
       }
