@@ -188,7 +188,7 @@ final class FlatUnit implements AutoCloseable {
   boolean markReady(Parameter p) {
     if (pending == 0) {
       throw new IllegalStateException("gradient of " + p.name() + " became ready twice in one step (unit " + index
-          + "); finish the gradients after every backward pass (accumulation over several passes is not supported)");
+          + "); run the backward passes of all but the last micro-batch under noSync()");
     }
     return --pending == 0;
   }

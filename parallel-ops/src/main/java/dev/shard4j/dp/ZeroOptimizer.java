@@ -39,7 +39,8 @@ import java.util.function.UnaryOperator;
  * {@link #finishGradients()}, optionally {@link #clipGradNorm}, {@link #step()}.
  *
  * <p>Weight decay applies to every element of a shard alike (one optimizer group). Blocks must be deterministic
- * (their recomputation must equal the first run). One backward pass per step.
+ * (their recomputation must equal the first run). One synchronised backward pass per step (earlier micro-batches
+ * run under {@link #noSync()}).
  *
  * <p>Owns every flat buffer and the optimizer (build it outside any short-lived Scope); frees them in
  * {@link #close()}. Every rank of {@code dp} must wrap the same parameters and blocks. Used by the rank's thread.
@@ -243,6 +244,17 @@ public final class ZeroOptimizer implements AutoCloseable {
       u.reshard();
     }
     return new Tensor[] {dx, null};
+  }
+
+  /**
+   * Gradient accumulation: backward passes run while the returned guard is open only accumulate into the full
+   * gradients of the units (stage 2: the buckets allocated by {@link #beginStep()}; stage 3: each block's, allocated
+   * at its first backward and kept), which costs stages 2-3 the full gradient until the last micro-batch, whose
+   * backward (guard closed) launches the reductions.
+   */
+  public SyncGuard noSync() {
+    checkOpen("noSync");
+    return schedule.noSync();
   }
 
   /** Waits for every gradient reduction (launching any not yet started); stage 3 frees the root unit's values. */

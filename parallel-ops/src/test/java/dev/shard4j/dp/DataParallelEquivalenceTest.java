@@ -70,4 +70,15 @@ class DataParallelEquivalenceTest {
     assertMatches(MlpRuns.zero(2, STEPS, new ZeroOptimizer.Options(ZeroOptimizer.Stage.THREE, SMALL_BUCKETS, true)),
         "ZeRO-3 DP=2");
   }
+
+  /** Gradient accumulation: each rank's slice as 2 micro-batches, all but the last backward under noSync. */
+  @Test
+  void accumulatingMicroBatches() {
+    assertMatches(MlpRuns.dataParallel(2, STEPS, new GradientReducer.Options(SMALL_BUCKETS, true), 2),
+        "DP=2, 2 micro-batches");
+    for (ZeroOptimizer.Stage stage : ZeroOptimizer.Stage.values()) {
+      assertMatches(MlpRuns.zero(2, STEPS, new ZeroOptimizer.Options(stage, SMALL_BUCKETS, true), 2),
+          "ZeRO-" + stage + " DP=2, 2 micro-batches");
+    }
+  }
 }
