@@ -270,10 +270,11 @@ public final class ZeroOptimizer implements AutoCloseable {
   }
 
   /**
-   * The parts of the global gradient norm this rank holds: the pieces of its gradient shards, grouped by the extra
-   * groups that shard each parameter ({@code alsoShardedOver}, e.g. the tensor-parallel group for a split weight,
-   * nothing for a replicated layer norm), each part sharded over {@code dp} and those groups. Every rank returns the
-   * same sequence of groups, also when its shard holds no element of some group.
+   * The parts of the global gradient norm this rank holds (views the current Scope or the caller owns): the pieces
+   * of its gradient shards, grouped by the extra groups that shard each parameter ({@code alsoShardedOver}, e.g. the
+   * tensor-parallel group for a split weight, nothing for a replicated layer norm), each part sharded over {@code dp}
+   * and those groups. Every rank returns the same sequence of groups, also when its shard holds no element of some
+   * group.
    */
   public List<GradNorm.Part> gradNormParts(Function<Parameter, List<Communicator>> alsoShardedOver) {
     Map<List<Communicator>, List<Tensor>> byGroups = new LinkedHashMap<>();
@@ -310,10 +311,9 @@ public final class ZeroOptimizer implements AutoCloseable {
   /** {@link #clipGradNorm(double)} where {@code alsoShardedOver} names the other groups sharding each parameter. */
   public double clipGradNorm(double maxNorm, Function<Parameter, List<Communicator>> alsoShardedOver) {
     checkOpen("clipGradNorm");
-    List<GradNorm.Part> parts = gradNormParts(alsoShardedOver);
     double norm;
     try (Scope scope = Scope.open()) {
-      norm = GradNorm.globalNorm(parts);
+      norm = GradNorm.globalNorm(gradNormParts(alsoShardedOver));
     }
     gradScale = GradNorm.clipScale(norm, maxNorm);
     return norm;
