@@ -16,7 +16,9 @@ public final class LinearFunctions {
 
   /**
    * {@code y = x @ weight^T + bias}: x is (..., in), weight is (out, in), bias is (out) or null; y is (..., out).
-   * Backward: dx = dy @ W, dW += dy^T @ x, db += sum over rows of dy.
+   * Backward: dx = dy @ W, dW += dy^T @ x, db += sum over rows of dy. The backward reads W's value and a
+   * parameter's gradient buffer when it runs, so a sharded-parameter scheme may free a gathered weight after the
+   * forward and gather it again (swapping it in) before the backward reaches this operation.
    */
   public static Variable linear(Variable x, Variable weight, Variable bias) {
     Tensor xv = x.value();
@@ -46,7 +48,7 @@ public final class LinearFunctions {
       Tensor dx = null;
       if (x.requiresGrad()) {
         dx = Tensor.empty(Shape.of(rows, in), xv.dtype(), xv.device());
-        Gemm.gemm(dx, g2, w, 1f, 0f);
+        Gemm.gemm(dx, g2, weight.value(), 1f, 0f);
         dx = dx.reshape(xv.shape().toArray());
       }
       Tensor dw = null;

@@ -15,7 +15,8 @@ public final class NormFunctions {
 
   /**
    * {@code (x - mean) / sqrt(var + eps) * weight + bias} over the last axis of x (..., C); weight and bias are (C).
-   * The forward saves the row mean and reciprocal standard deviation for the backward.
+   * The forward saves the row mean and reciprocal standard deviation for the backward; the backward reads the
+   * weight's value when it runs (see {@link LinearFunctions#linear}).
    */
   public static Variable layerNorm(Variable x, Variable weight, Variable bias, float eps) {
     Tensor xv = x.value();
@@ -25,16 +26,15 @@ public final class NormFunctions {
           + "), got weight " + weight.value().describe() + ", bias " + bias.value().describe());
     }
     Tensor x2 = xv.reshape(xv.numel() / c, c);
-    Tensor w = weight.value();
     Tensor b = bias.value();
-    LayerNorm.Forward f = LayerNorm.forward(x2, w, b, eps);
+    LayerNorm.Forward f = LayerNorm.forward(x2, weight.value(), b, eps);
     Tensor out = f.out.reshape(xv.shape().toArray());
     return Autograd.record("layer_norm", out, g -> {
       boolean paramsNeedGrad = weight.requiresGrad() || bias.requiresGrad();
       boolean inPlace = Grads.accumulatesInPlace(weight) && Grads.accumulatesInPlace(bias);
       Tensor dw = paramsNeedGrad ? (inPlace ? ((Parameter) weight).grad : Grads.accumulator(weight.detach())) : null;
       Tensor db = paramsNeedGrad ? (inPlace ? ((Parameter) bias).grad : Grads.accumulator(bias.detach())) : null;
-      Tensor dx = LayerNorm.backward(dw, db, g.reshape(x2.shape().toArray()), x2, w, f.mean, f.rstd);
+      Tensor dx = LayerNorm.backward(dw, db, g.reshape(x2.shape().toArray()), x2, weight.value(), f.mean, f.rstd);
       return new Tensor[] {x.requiresGrad() ? dx.reshape(xv.shape().toArray()) : null,
           inPlace ? null : dw, inPlace ? null : db};
     }, x, weight, bias);

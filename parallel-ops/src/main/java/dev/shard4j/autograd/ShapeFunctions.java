@@ -2,7 +2,6 @@ package dev.shard4j.autograd;
 
 import dev.shard4j.ops.Reductions;
 import dev.shard4j.ops.TensorOps;
-import dev.shard4j.tensor.Shape;
 import dev.shard4j.tensor.Tensor;
 import java.util.Arrays;
 
@@ -91,9 +90,5 @@ public final class ShapeFunctions {
       Tensor dx = TensorOps.full(xv.shape(), xv.dtype(), xv.device(), g.item());
       return new Tensor[] {dx};
     }, x);
-  }
-
-  static Shape shapeOf(long... dims) {
-    return Shape.of(dims);
   }
 }

@@ -61,6 +61,30 @@ class GptTrainingTest {
   }
 
   @Test
+  void trainingStepsAndCloseLeaveNoNativeMemoryBehind() {
+    GptConfig config = GptConfig.of(2, 2, 32, 64, 8, 11);
+    CharCorpus corpus = new CharCorpus(512, 64);
+    long before = dev.shard4j.tensor.NativeMemory.hostLiveCount();
+    long afterFirstStep;
+    try (Gpt model = new Gpt(config, TensorParallel.single());
+        FusedAdamW adam = new FusedAdamW(model.parameters(), 1e-3f, 0f)) {
+      model.setCheckpointed(1, true);
+      Trainer trainer = new Trainer(model, adam);
+      Tensor[] batch = corpus.batch(0, 2, 8);
+      trainer.step(batch[0], batch[1]);
+      afterFirstStep = dev.shard4j.tensor.NativeMemory.hostLiveCount();
+      for (int i = 0; i < 3; i++) {
+        trainer.step(batch[0], batch[1]);
+      }
+      assertEquals(afterFirstStep, dev.shard4j.tensor.NativeMemory.hostLiveCount(),
+          "a step frees every activation and temporary gradient");
+      batch[0].close();
+      batch[1].close();
+    }
+    assertEquals(before, dev.shard4j.tensor.NativeMemory.hostLiveCount(), "closing the model frees its parameters");
+  }
+
+  @Test
   void blockRunnerWrapsEveryBlock() {
     GptConfig config = GptConfig.of(3, 2, 16, 32, 4, 3);
     try (Gpt model = new Gpt(config, TensorParallel.single()); Scope s = Scope.open()) {
