@@ -1,9 +1,11 @@
 package dev.shard4j.bench;
 
+import dev.shard4j.autograd.Parameter;
 import dev.shard4j.autograd.Variable;
 import dev.shard4j.collectives.Communicator;
 import dev.shard4j.collectives.local.LocalCluster;
 import dev.shard4j.dp.GradientReducer;
+import dev.shard4j.dp.ZeroOptimizer;
 import dev.shard4j.layers.Gpt;
 import dev.shard4j.layers.GptConfig;
 import dev.shard4j.optim.AdamWOptimizer;
@@ -36,7 +38,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * backend: {@code ranks} ranks, each a thread with one kernel thread and {@code rowsPerRank} sequences, gradients
  * averaged by {@link GradientReducer} with buckets of {@code bucketKiB} and overlap on or off. Per-rank work is fixed
  * (weak scaling), so the scaling efficiency of 2 ranks is time(1 rank) / time(2 ranks), and tokens per second are
- * {@code ranks * rowsPerRank * 32 / time}. Each rank's model, reducer and optimizer live on its own thread.
+ * {@code ranks * rowsPerRank * 32 / time}. {@code scheme} switches to ZeRO stage 1, 2 or 3 (same buckets; stage 3
+ * gathers each block around its forward and its recomputation). Each rank's model, reducer and optimizer live on its
+ * own thread.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -61,6 +65,10 @@ public class DataParallelStepBenchmark {
   @Param({"4"})
   public int rowsPerRank;
 
+  /** {@code ddp} (GradientReducer + AdamW) or {@code zero1}, {@code zero2}, {@code zero3} (ZeroOptimizer). */
+  @Param({"ddp"})
+  public String scheme;
+
   private final List<ExecutorService> threads = new ArrayList<>();
   private final List<Rank> state = new ArrayList<>();
   private List<Communicator> comms;
@@ -70,6 +78,7 @@ public class DataParallelStepBenchmark {
     Gpt model;
     GradientReducer reducer;
     AdamWOptimizer optimizer;
+    ZeroOptimizer zero;
     Tensor ids;
     Tensor targets;
   }
@@ -88,9 +97,26 @@ public class DataParallelStepBenchmark {
       done.add(ex.submit(() -> {
         CpuRuntime.setThreads(1);
         s.model = new Gpt(CONFIG, TensorParallel.single());
-        s.reducer = new GradientReducer(s.model.parameters(), c,
-            new GradientReducer.Options(bucketKiB * 1024L, overlap));
-        s.optimizer = new AdamWOptimizer(s.model.parameters(), AdamWOptimizer.Config.defaults(1e-4f));
+        AdamWOptimizer.Config adam = AdamWOptimizer.Config.defaults(1e-4f);
+        if (scheme.equals("ddp")) {
+          s.reducer = new GradientReducer(s.model.parameters(), c,
+              new GradientReducer.Options(bucketKiB * 1024L, overlap));
+          s.optimizer = new AdamWOptimizer(s.model.parameters(), adam);
+        } else {
+          ZeroOptimizer.Stage stage = switch (scheme) {
+            case "zero1" -> ZeroOptimizer.Stage.ONE;
+            case "zero2" -> ZeroOptimizer.Stage.TWO;
+            case "zero3" -> ZeroOptimizer.Stage.THREE;
+            default -> throw new IllegalArgumentException("scheme must be ddp, zero1, zero2 or zero3, got " + scheme);
+          };
+          List<List<Parameter>> blocks = new ArrayList<>();
+          s.model.blocks().forEach(b -> blocks.add(b.parameters()));
+          s.zero = new ZeroOptimizer(s.model.parameters(), blocks, c,
+              new ZeroOptimizer.Options(stage, bucketKiB * 1024L, overlap), shards -> new AdamWOptimizer(shards, adam));
+          Gpt model = s.model;
+          ZeroOptimizer zero = s.zero;
+          model.setBlockRunner((b, x) -> zero.runBlock(model.blocks().indexOf(b), x, b::forward));
+        }
         int[] ids = new int[rowsPerRank * SEQ];
         int[] targets = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {
@@ -113,12 +139,21 @@ public class DataParallelStepBenchmark {
     for (int r = 0; r < ranks; r++) {
       Rank s = state.get(r);
       done.add(threads.get(r).submit(() -> {
-        s.reducer.zeroGrad();
+        if (s.zero == null) {
+          s.reducer.zeroGrad();
+        } else {
+          s.zero.beginStep();
+        }
         try (dev.shard4j.tensor.Scope scope = dev.shard4j.tensor.Scope.open()) {
           Variable loss = s.model.loss(s.ids, s.targets);
           loss.backward();
-          s.reducer.finish();
-          s.optimizer.step();
+          if (s.zero == null) {
+            s.reducer.finish();
+            s.optimizer.step();
+          } else {
+            s.zero.finishGradients();
+            s.zero.step();
+          }
         }
         return null;
       }));
@@ -133,8 +168,12 @@ public class DataParallelStepBenchmark {
     for (int r = 0; r < ranks; r++) {
       Rank s = state.get(r);
       threads.get(r).submit(() -> {
-        s.reducer.close();
-        s.optimizer.close();
+        if (s.zero == null) {
+          s.reducer.close();
+          s.optimizer.close();
+        } else {
+          s.zero.close();
+        }
         s.model.close();
         s.ids.close();
         s.targets.close();

@@ -15,7 +15,7 @@ public final class Buckets {
 
   private Buckets() {}
 
-  /** The buckets for {@code params} (registration order) under {@code capBytes}; each lists its parameters in reverse. */
+  /** The buckets of {@code params} (in registration order) under {@code capBytes}, each listing its own reversed. */
   public static List<List<Parameter>> reverseOrder(List<Parameter> params, long capBytes) {
     if (capBytes <= 0) {
       throw new IllegalArgumentException("Buckets: capacity must be > 0 bytes, got " + capBytes);

@@ -188,13 +188,9 @@ final class FlatUnit implements AutoCloseable {
   boolean markReady(Parameter p) {
     if (pending == 0) {
       throw new IllegalStateException("gradient of " + p.name() + " became ready twice in one step (unit " + index
-          + "); finish the gradients after every backward pass (accumulation over several passes is not supported)");
+          + "); run the backward passes of all but the last micro-batch under noSync()");
     }
     return --pending == 0;
-  }
-
-  boolean isLaunched() {
-    return work != null;
   }
 
   /** Starts the asynchronous reduction: all-reduce (stages 0-1) or reduce-scatter (stages 2-3), both averaging. */

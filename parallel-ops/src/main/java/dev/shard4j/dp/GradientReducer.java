@@ -17,7 +17,8 @@ import java.util.function.IntConsumer;
  *
  * <p>A step: {@link #zeroGrad()}, forward on the rank's slice of the batch (mean loss over that slice), backward,
  * {@link #finish()}, then the optimizer step on the parameters (whose gradients now hold the mean over all ranks).
- * One backward pass per step; parameters that get no gradient are reduced as zeros in {@link #finish()}.
+ * One synchronised backward pass per step (earlier micro-batches run under {@link #noSync()}); parameters that get
+ * no gradient are reduced as zeros in {@link #finish()}.
  *
  * <p>Owns the flat gradient buffers (build it outside any short-lived Scope) and frees them in {@link #close()};
  * the parameters keep views that keep the storage alive. Every rank of {@code dp} must wrap the same parameter list.
@@ -77,6 +78,15 @@ public final class GradientReducer implements AutoCloseable {
     for (FlatUnit u : units) {
       u.zeroGrad();
     }
+  }
+
+  /**
+   * Gradient accumulation: backward passes run while the returned guard is open only accumulate into the buckets
+   * (like DDP's {@code no_sync}); run the last micro-batch's backward after closing it, then {@link #finish()}.
+   * Scale each micro-batch's loss by 1 / micro-batches to keep mean-loss semantics.
+   */
+  public SyncGuard noSync() {
+    return schedule.noSync();
   }
 
   /** Launches the buckets not yet launched, waits for every reduction; gradients then hold the mean over ranks. */

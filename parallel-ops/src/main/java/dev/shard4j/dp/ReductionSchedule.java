@@ -20,6 +20,7 @@ final class ReductionSchedule {
   private final boolean overlap;
   private final List<IntConsumer> launchListeners = new ArrayList<>();
   private int nextLaunch;
+  private boolean sync = true;
   private boolean closed;
 
   ReductionSchedule(List<FlatUnit> units, boolean overlap) {
@@ -44,8 +45,18 @@ final class ReductionSchedule {
     launchListeners.add(listener);
   }
 
+  /**
+   * Until the returned guard is closed, grad-ready hooks are ignored, so gradients of several backward passes
+   * accumulate in the flat buffers (the last micro-batch then runs with synchronisation on).
+   */
+  SyncGuard noSync() {
+    boolean previous = sync;
+    sync = false;
+    return () -> sync = previous;
+  }
+
   private void gradReady(Parameter p) {
-    if (closed) {
+    if (closed || !sync) {
       return;
     }
     FlatUnit u = unitOf.get(p);

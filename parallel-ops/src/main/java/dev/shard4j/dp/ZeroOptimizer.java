@@ -39,7 +39,8 @@ import java.util.function.UnaryOperator;
  * {@link #finishGradients()}, optionally {@link #clipGradNorm}, {@link #step()}.
  *
  * <p>Weight decay applies to every element of a shard alike (one optimizer group). Blocks must be deterministic
- * (their recomputation must equal the first run). One backward pass per step.
+ * (their recomputation must equal the first run). One synchronised backward pass per step (earlier micro-batches
+ * run under {@link #noSync()}).
  *
  * <p>Owns every flat buffer and the optimizer (build it outside any short-lived Scope); frees them in
  * {@link #close()}. Every rank of {@code dp} must wrap the same parameters and blocks. Used by the rank's thread.
@@ -95,7 +96,8 @@ public final class ZeroOptimizer implements AutoCloseable {
     Map<Parameter, Integer> position = new IdentityHashMap<>();
     for (int i = 0; i < this.params.size(); i++) {
       if (position.put(this.params.get(i), i) != null) {
-        throw new IllegalArgumentException("ZeroOptimizer: parameter " + this.params.get(i).name() + " is listed twice");
+        throw new IllegalArgumentException("ZeroOptimizer: parameter " + this.params.get(i).name()
+            + " is listed twice");
       }
     }
     List<List<Parameter>> groups = new ArrayList<>();
@@ -191,8 +193,9 @@ public final class ZeroOptimizer implements AutoCloseable {
   }
 
   /**
-   * Runs block {@code index} of the model on {@code x} (a {@link BlockRunner}). Stages 1-2 run it directly; stage 3
-   * gathers its parameters around the forward and again around the recomputation in backward.
+   * Runs block {@code index} of the model on {@code x}; a model calls it instead of {@code body.apply(x)}. Stages
+   * 1-2 run the block directly; stage 3 gathers its parameters around the forward and again around the
+   * recomputation in backward.
    */
   public Variable runBlock(int index, Variable x, UnaryOperator<Variable> body) {
     checkOpen("runBlock");
@@ -243,6 +246,17 @@ public final class ZeroOptimizer implements AutoCloseable {
     return new Tensor[] {dx, null};
   }
 
+  /**
+   * Gradient accumulation: backward passes run while the returned guard is open only accumulate into the full
+   * gradients of the units (stage 2: the buckets allocated by {@link #beginStep()}; stage 3: each block's, allocated
+   * at its first backward and kept), which costs stages 2-3 the full gradient until the last micro-batch, whose
+   * backward (guard closed) launches the reductions.
+   */
+  public SyncGuard noSync() {
+    checkOpen("noSync");
+    return schedule.noSync();
+  }
+
   /** Waits for every gradient reduction (launching any not yet started); stage 3 frees the root unit's values. */
   public void finishGradients() {
     checkOpen("finishGradients");
@@ -256,10 +270,11 @@ public final class ZeroOptimizer implements AutoCloseable {
   }
 
   /**
-   * The parts of the global gradient norm this rank holds: the pieces of its gradient shards, grouped by the extra
-   * groups that shard each parameter ({@code alsoShardedOver}, e.g. the tensor-parallel group for a split weight,
-   * nothing for a replicated layer norm), each part sharded over {@code dp} and those groups. Every rank returns the
-   * same sequence of groups, also when its shard holds no element of some group.
+   * The parts of the global gradient norm this rank holds (views the current Scope or the caller owns): the pieces
+   * of its gradient shards, grouped by the extra groups that shard each parameter ({@code alsoShardedOver}, e.g. the
+   * tensor-parallel group for a split weight, nothing for a replicated layer norm), each part sharded over {@code dp}
+   * and those groups. Every rank returns the same sequence of groups, also when its shard holds no element of some
+   * group.
    */
   public List<GradNorm.Part> gradNormParts(Function<Parameter, List<Communicator>> alsoShardedOver) {
     Map<List<Communicator>, List<Tensor>> byGroups = new LinkedHashMap<>();
@@ -296,10 +311,9 @@ public final class ZeroOptimizer implements AutoCloseable {
   /** {@link #clipGradNorm(double)} where {@code alsoShardedOver} names the other groups sharding each parameter. */
   public double clipGradNorm(double maxNorm, Function<Parameter, List<Communicator>> alsoShardedOver) {
     checkOpen("clipGradNorm");
-    List<GradNorm.Part> parts = gradNormParts(alsoShardedOver);
     double norm;
     try (Scope scope = Scope.open()) {
-      norm = GradNorm.globalNorm(parts);
+      norm = GradNorm.globalNorm(gradNormParts(alsoShardedOver));
     }
     gradScale = GradNorm.clipScale(norm, maxNorm);
     return norm;

@@ -13,7 +13,7 @@ import java.util.List;
  * belongs to one rank's thread.
  */
 public interface Optimizer extends AutoCloseable {
-  /** One update of every parameter; {@code gradScale} multiplies each gradient first (1 = none, see {@link GradNorm}). */
+  /** One update of every parameter; {@code gradScale} multiplies each gradient first (1: none, see GradNorm). */
   void step(float gradScale);
 
   /** One update with unscaled gradients. */

@@ -31,7 +31,8 @@ class DataParallelEquivalenceTest {
       float[] have = got.params().get(i);
       assertEquals(want.length, have.length, what + ": parameter " + i + " size");
       for (int j = 0; j < want.length; j++) {
-        assertEquals(want[j], have[j], 1e-4 * Math.max(1, Math.abs(want[j])), what + ": parameter " + i + "[" + j + "]");
+        assertEquals(want[j], have[j], 1e-4 * Math.max(1, Math.abs(want[j])),
+            what + ": parameter " + i + "[" + j + "]");
       }
     }
   }
@@ -68,5 +69,16 @@ class DataParallelEquivalenceTest {
         "ZeRO-2 no overlap, DP=2");
     assertMatches(MlpRuns.zero(2, STEPS, new ZeroOptimizer.Options(ZeroOptimizer.Stage.THREE, SMALL_BUCKETS, true)),
         "ZeRO-3 DP=2");
+  }
+
+  /** Gradient accumulation: each rank's slice as 2 micro-batches, all but the last backward under noSync. */
+  @Test
+  void accumulatingMicroBatches() {
+    assertMatches(MlpRuns.dataParallel(2, STEPS, new GradientReducer.Options(SMALL_BUCKETS, true), 2),
+        "DP=2, 2 micro-batches");
+    for (ZeroOptimizer.Stage stage : ZeroOptimizer.Stage.values()) {
+      assertMatches(MlpRuns.zero(2, STEPS, new ZeroOptimizer.Options(stage, SMALL_BUCKETS, true), 2),
+          "ZeRO-" + stage + " DP=2, 2 micro-batches");
+    }
   }
 }

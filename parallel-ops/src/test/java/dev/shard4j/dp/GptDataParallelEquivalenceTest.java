@@ -61,5 +61,6 @@ class GptDataParallelEquivalenceTest {
   void twoByTwoMeshWithTensorParallelism() {
     assertMatches(GptRuns.run(2, 2, GptRuns.Scheme.DDP, STEPS, BUCKET_BYTES), "DP=2 x TP=2");
     assertMatches(GptRuns.run(2, 2, GptRuns.Scheme.ZERO2, STEPS, BUCKET_BYTES), "DP=2 x TP=2, ZeRO-2");
+    assertMatches(GptRuns.run(2, 2, GptRuns.Scheme.ZERO3, STEPS, BUCKET_BYTES), "DP=2 x TP=2, ZeRO-3");
   }
 }

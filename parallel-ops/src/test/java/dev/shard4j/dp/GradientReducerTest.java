@@ -77,7 +77,7 @@ class GradientReducerTest {
             int per = MlpRuns.BATCH / 2;
             Tensor x = MlpRuns.inputs(0).slice(0, c.rank() * per, (c.rank() + 1) * per);
             int[] t = java.util.Arrays.copyOfRange(MlpRuns.targets(0), c.rank() * per, (c.rank() + 1) * per);
-            Variable loss = mlp.loss(x, Tensor.fromIntArray(t, per), BlockRunner.DIRECT);
+            Variable loss = mlp.loss(x, Tensor.fromIntArray(t, per), ClassifierMlp.BlockRunner.DIRECT);
             loss.backward();
             events.add("backward returned");
             r.finish();
@@ -100,5 +100,23 @@ class GradientReducerTest {
         }
       }
     }
+  }
+
+  @Test
+  void aSecondBackwardBeforeFinishNamesTheParameter() {
+    LocalCluster.run(1, c -> {
+      try (ClassifierMlp mlp = new ClassifierMlp(MlpRuns.CONFIG);
+          GradientReducer r = new GradientReducer(mlp.parameters(), c, GradientReducer.Options.defaults());
+          Scope scope = Scope.open()) {
+        r.zeroGrad();
+        Tensor x = MlpRuns.inputs(0);
+        Tensor t = Tensor.fromIntArray(MlpRuns.targets(0), MlpRuns.BATCH);
+        mlp.loss(x, t, ClassifierMlp.BlockRunner.DIRECT).backward();
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+            () -> mlp.loss(x, t, ClassifierMlp.BlockRunner.DIRECT).backward());
+        assertTrue(e.getMessage().matches("gradient of head\\.(weight|bias) became ready twice in one step.*"),
+            e.getMessage());
+      }
+    });
   }
 }

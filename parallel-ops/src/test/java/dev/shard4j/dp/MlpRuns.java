@@ -1,10 +1,12 @@
 package dev.shard4j.dp;
 
+import dev.shard4j.autograd.Autograd;
 import dev.shard4j.autograd.Parameter;
 import dev.shard4j.autograd.Variable;
 import dev.shard4j.collectives.Communicator;
 import dev.shard4j.collectives.ReduceOp;
 import dev.shard4j.collectives.local.LocalCluster;
+import dev.shard4j.ops.Elementwise;
 import dev.shard4j.ops.Init;
 import dev.shard4j.optim.AdamWOptimizer;
 import dev.shard4j.optim.GradNorm;
@@ -15,6 +17,7 @@ import dev.shard4j.tensor.Shape;
 import dev.shard4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Training runs of {@link ClassifierMlp} with AdamW and global-norm clipping: on one device over the whole batch, and
@@ -68,7 +71,7 @@ final class MlpRuns {
       for (int s = 0; s < steps; s++) {
         opt.zeroGrad();
         try (Scope scope = Scope.open()) {
-          Variable loss = mlp.loss(inputs(s), Tensor.fromIntArray(targets(s), BATCH), BlockRunner.DIRECT);
+          Variable loss = mlp.loss(inputs(s), Tensor.fromIntArray(targets(s), BATCH), ClassifierMlp.BlockRunner.DIRECT);
           loss.backward();
           losses[s] = loss.value().item();
           List<Tensor> grads = new ArrayList<>();
@@ -85,6 +88,11 @@ final class MlpRuns {
 
   /** Plain data parallel over {@code world} ranks with the given bucket cap and overlap switch. */
   static Result dataParallel(int world, int steps, GradientReducer.Options options) {
+    return dataParallel(world, steps, options, 1);
+  }
+
+  /** As above, each rank's slice split into {@code micro} micro-batches whose gradients accumulate. */
+  static Result dataParallel(int world, int steps, GradientReducer.Options options, int micro) {
     double[] losses = new double[steps];
     List<float[]> finalParams = new ArrayList<>();
     LocalCluster.run(world, c -> {
@@ -94,8 +102,7 @@ final class MlpRuns {
         for (int s = 0; s < steps; s++) {
           reducer.zeroGrad();
           try (Scope scope = Scope.open()) {
-            Variable loss = localLoss(mlp, c, s, BlockRunner.DIRECT);
-            loss.backward();
+            Tensor loss = backward(mlp, c, s, ClassifierMlp.BlockRunner.DIRECT, micro, reducer::noSync);
             reducer.finish();
             List<Tensor> grads = new ArrayList<>();
             for (Parameter p : mlp.parameters()) {
@@ -116,6 +123,11 @@ final class MlpRuns {
 
   /** ZeRO over {@code world} ranks; the final parameters are gathered on the last rank. */
   static Result zero(int world, int steps, ZeroOptimizer.Options options) {
+    return zero(world, steps, options, 1);
+  }
+
+  /** As above, each rank's slice split into {@code micro} micro-batches whose gradients accumulate. */
+  static Result zero(int world, int steps, ZeroOptimizer.Options options, int micro) {
     double[] losses = new double[steps];
     List<float[]> finalParams = new ArrayList<>();
     LocalCluster.run(world, c -> {
@@ -125,8 +137,7 @@ final class MlpRuns {
         for (int s = 0; s < steps; s++) {
           zero.beginStep();
           try (Scope scope = Scope.open()) {
-            Variable loss = localLoss(mlp, c, s, zero::runBlock);
-            loss.backward();
+            Tensor loss = backward(mlp, c, s, zero::runBlock, micro, zero::noSync);
             zero.finishGradients();
             zero.clipGradNorm(MAX_NORM);
             zero.step();
@@ -145,16 +156,39 @@ final class MlpRuns {
     return new Result(losses, finalParams);
   }
 
-  private static Variable localLoss(ClassifierMlp mlp, Communicator c, int step, BlockRunner runner) {
+  /**
+   * Back-propagates the rank's slice of step {@code step} as {@code micro} micro-batches, each loss scaled by
+   * 1 / micro, all but the last under {@code noSync}; returns the rank's mean loss (one element).
+   */
+  private static Tensor backward(ClassifierMlp mlp, Communicator c, int step, ClassifierMlp.BlockRunner runner,
+      int micro, Supplier<SyncGuard> noSync) {
     int per = BATCH / c.size();
-    int from = c.rank() * per;
-    Tensor x = inputs(step).slice(0, from, from + per);
-    int[] t = java.util.Arrays.copyOfRange(targets(step), from, from + per);
-    return mlp.loss(x, Tensor.fromIntArray(t, per), runner);
+    int rows = per / micro;
+    float[] total = new float[1];
+    for (int m = 0; m < micro; m++) {
+      int from = c.rank() * per + m * rows;
+      Tensor x = inputs(step).slice(0, from, from + rows);
+      int[] t = java.util.Arrays.copyOfRange(targets(step), from, from + rows);
+      Variable loss = scaled(mlp.loss(x, Tensor.fromIntArray(t, rows), runner), 1f / micro);
+      total[0] += loss.value().item();
+      if (m < micro - 1) {
+        try (SyncGuard g = noSync.get()) {
+          loss.backward();
+        }
+      } else {
+        loss.backward();
+      }
+    }
+    return Tensor.fromArray(total, 1);
   }
 
-  private static void record(Communicator c, Variable loss, double[] losses, int step) {
-    Tensor l = loss.value().copy();
+  private static Variable scaled(Variable v, float factor) {
+    return Autograd.record("scale", Elementwise.scale(v.value(), factor),
+        g -> new Tensor[] {Elementwise.scale(g, factor)}, v);
+  }
+
+  private static void record(Communicator c, Tensor loss, double[] losses, int step) {
+    Tensor l = loss.copy();
     c.allReduce(l, ReduceOp.AVG);
     if (c.rank() == 0) {
       losses[step] = l.item();

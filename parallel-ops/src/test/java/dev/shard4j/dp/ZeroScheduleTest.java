@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /** When ZeRO gathers parameters and launches reductions, and what it rejects. */
 class ZeroScheduleTest {
-  private static Variable localLoss(ClassifierMlp mlp, int rank, int world, BlockRunner runner) {
+  private static Variable localLoss(ClassifierMlp mlp, int rank, int world, ClassifierMlp.BlockRunner runner) {
     int per = MlpRuns.BATCH / world;
     Tensor x = MlpRuns.inputs(0).slice(0, rank * per, (rank + 1) * per);
     int[] t = java.util.Arrays.copyOfRange(MlpRuns.targets(0), rank * per, (rank + 1) * per);
@@ -38,7 +38,7 @@ class ZeroScheduleTest {
               ZeroOptimizer.Options.of(ZeroOptimizer.Stage.THREE), s -> new AdamWOptimizer(s, MlpRuns.ADAM))) {
         zero.onUnitLaunched(u -> events.add("launch " + u));
         List<List<Parameter>> blocks = mlp.blocks();
-        BlockRunner observing = (index, x, body) -> zero.runBlock(index, x, in -> {
+        ClassifierMlp.BlockRunner observing = (index, x, body) -> zero.runBlock(index, x, in -> {
           StringBuilder whole = new StringBuilder("run " + index + " whole:");
           for (int b = 0; b < blocks.size(); b++) {
             if (blocks.get(b).get(0).value().numel() > 0) {
@@ -82,7 +82,7 @@ class ZeroScheduleTest {
         zero.onUnitLaunched(u -> mine.add("launch " + u));
         zero.beginStep();
         try (Scope scope = Scope.open()) {
-          localLoss(mlp, c.rank(), 2, BlockRunner.DIRECT).backward();
+          localLoss(mlp, c.rank(), 2, ClassifierMlp.BlockRunner.DIRECT).backward();
           mine.add("backward returned " + zero.units().size());
           zero.finishGradients();
         }
@@ -99,7 +99,8 @@ class ZeroScheduleTest {
       try (ClassifierMlp mlp = new ClassifierMlp(MlpRuns.CONFIG)) {
         List<List<Parameter>> overlapping = List.of(mlp.blocks().get(0), mlp.blocks().get(0));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> new ZeroOptimizer(mlp.parameters(), overlapping, c, ZeroOptimizer.Options.of(ZeroOptimizer.Stage.THREE),
+            () -> new ZeroOptimizer(mlp.parameters(), overlapping, c,
+                ZeroOptimizer.Options.of(ZeroOptimizer.Stage.THREE),
                 s -> new AdamWOptimizer(s, MlpRuns.ADAM)));
         assertEquals("ZeroOptimizer: parameter blocks.0.weight is in two blocks", e.getMessage());
       }

@@ -19,12 +19,22 @@ import java.util.List;
  * A small differentiable classifier, {@code logits = head(gelu(linear_{L-1}(... gelu(linear_0(x)))))} with a mean
  * cross-entropy loss, built on the autograd engine. Each hidden layer is one block (run through a
  * {@link BlockRunner}, so ZeRO-3 can gather its parameters just in time); the head is outside the blocks. It
- * exercises and benchmarks data parallelism and ZeRO without a full transformer.
+ * exercises data parallelism and ZeRO with sizes that do not divide the group size, and with the head (outside the
+ * blocks) completing first in backward.
  *
  * <p>Owns its parameters (created from a seed with the counter-based initializer, so every rank builds identical
  * values) and frees them in {@link #close()}; build it outside any short-lived Scope. Used by one rank's thread.
  */
-public final class ClassifierMlp implements AutoCloseable {
+final class ClassifierMlp implements AutoCloseable {
+  /** Runs one block: {@code run(index, x, body)} instead of {@code body.apply(x)}, e.g. ZeroOptimizer::runBlock. */
+  @FunctionalInterface
+  interface BlockRunner {
+    /** Runs the block directly. */
+    BlockRunner DIRECT = (index, x, body) -> body.apply(x);
+
+    Variable run(int index, Variable x, java.util.function.UnaryOperator<Variable> body);
+  }
+
   /** Sizes: input features, hidden width, number of hidden layers (blocks), classes, and the init seed. */
   public record Config(int inputs, int hidden, int layers, int classes, long seed) {
     /** Checks the sizes. */
