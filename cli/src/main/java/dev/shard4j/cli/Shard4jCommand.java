@@ -14,6 +14,26 @@ public final class Shard4jCommand implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Shard4jCommand()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The command line as {@link #main} runs it: a rejected request (bad option values, a missing optional module,
+   * something not wired yet) prints its message and those of its causes, without a stack trace, and exits 1; other
+   * failures print their stack trace.
+   */
+  static CommandLine commandLine() {
+    return new CommandLine(new Shard4jCommand()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+      if (!(e instanceof IllegalArgumentException || e instanceof IllegalStateException
+          || e instanceof UnsupportedOperationException)) {
+        throw e;
+      }
+      cmd.getErr().println("shard4j: " + e.getMessage());
+      for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+        cmd.getErr().println("  caused by " + c);
+      }
+      cmd.getErr().flush();
+      return 1;
+    });
   }
 }

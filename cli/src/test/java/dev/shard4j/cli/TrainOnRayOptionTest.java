@@ -27,7 +27,7 @@ class TrainOnRayOptionTest {
     int code;
     try {
       System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
-      code = new picocli.CommandLine(new Shard4jCommand()).setErr(new PrintWriter(err)).execute(args);
+      code = Shard4jCommand.commandLine().setErr(new PrintWriter(err)).execute(args);
     } finally {
       System.setOut(saved);
     }
@@ -38,7 +38,9 @@ class TrainOnRayOptionTest {
   void withoutTheRayModuleTheCommandSaysHowToGetIt() {
     assertNull(GptRunBackend.find("ray", getClass().getClassLoader()), "the cli tests must run without the ray module");
     Run r = train("train", "--ray", "127.0.0.1:6390", "--model", "gpt-tiny", "--mesh", "dp=2", "--steps", "2");
-    assertNotEquals(0, r.code());
+    assertEquals(1, r.code());
+    assertTrue(r.err().startsWith("shard4j: train --ray:"), r.err());
+    assertTrue(!r.err().contains("\tat "), "a message, not a stack trace:\n" + r.err());
     for (String hint : new String[] {"ray backend is not on the class path", "SHARD4J_RAY_DIST_JAR",
         "docs/ray.md", "java -cp", "dev.shard4j.cli.Shard4jCommand train --ray"}) {
       assertTrue(r.err().contains(hint), "missing '" + hint + "' in:\n" + r.err());
