@@ -39,7 +39,7 @@ final class GptTrainJob {
     out.printf(Locale.ROOT, "mesh    : dp=%d x tp=%d%s%s on %d %s, %d kernel thread(s) each%n",
         run.dp(), run.tp(), run.sequenceParallel() ? " + sequence parallel" : "",
         run.zeroStage() > 0 ? ", ZeRO-" + run.zeroStage() : "", run.ranks(),
-        where.local() ? "local ranks (threads)" : where.backend() + " rank actors at " + where.address()
+        where.local() ? "local rank(s) (threads)" : where.backend() + " rank actor(s) at " + where.address()
             + String.format(Locale.ROOT, " (%.2g CPU each)", where.cpusPerRank()),
         run.threadsPerRank());
     out.println("numbers : " + (run.bf16() ? "bf16 GEMM inputs, fp32 master weights, gradients and reductions"

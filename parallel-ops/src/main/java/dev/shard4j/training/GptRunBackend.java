@@ -13,8 +13,8 @@ public interface GptRunBackend {
   String name();
 
   /**
-   * Runs {@code run} on the cluster at {@code address} and returns one result per rank, in rank order (the caller
-   * owns it). Calls {@code progress} with rank 0's steps on the calling thread as they arrive. Blocks until the run
+   * Runs {@code run} on the cluster at {@code address}, each rank reserving {@code cpusPerRank} of the cluster's CPUs
+   * (fractions allowed), and returns one result per rank, in rank order (the caller owns it). Calls {@code progress} with rank 0's steps on the calling thread as they arrive. Blocks until the run
    * ends; fails with an exception naming the cluster or the rank that failed.
    */
   List<GptRun.RankResult> run(String address, GptRun run, double cpusPerRank, GptRun.StepListener progress);

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Ray entry point of {@code shard4j train}: gpt-tiny with dp=2 on rank actors of a real cluster against the
- * local backend (GptTrainer on ranks as threads of this JVM, same preset, options and corpus): every step's loss
+ * The Ray entry point of {@code shard4j train}: gpt-tiny with dp=2, and on a 2x2 mesh with sequence parallelism and
+ * ZeRO-1, on rank actors of a real cluster against the local backend (GptTrainer on ranks as threads of this JVM, same preset, options and corpus): every step's loss
  * within 1e-5, the same per-rank memory, and rank 0's progress streamed to the driver.
  */
 class RayTrainTest {
@@ -53,14 +53,23 @@ class RayTrainTest {
   @Test
   @Tag("ray")
   void gptTinyDataParallel2MatchesTheLocalBackend() {
+    check(new GptRun("gpt-tiny", 2, 1, false, 0, false, STEPS, 4, 3e-3f, 1));
+  }
+
+  @Test
+  @Tag("ray")
+  void gptTinyOnATwoByTwoMeshWithSequenceParallelAndZero1MatchesTheLocalBackend() {
+    check(new GptRun("gpt-tiny", 2, 2, true, 1, false, STEPS, 4, 3e-3f, 1));
+  }
+
+  private static void check(GptRun run) {
     RayTestCluster.get();
-    GptRun run = new GptRun("gpt-tiny", 2, 1, false, 0, false, STEPS, 4, 3e-3f, 1);
-    List<int[]> stepsSeen = new ArrayList<>();
+    List<Integer> stepsSeen = new ArrayList<>();
     List<Float> streamed = new ArrayList<>();
     List<GptRun.RankResult> results = RayTrain.run(RayTestCluster.launcher(run.ranks()), run,
         (step, loss, tokensPerSecond) -> {
           assertTrue(tokensPerSecond > 0, "throughput of step " + step + ": " + tokensPerSecond);
-          stepsSeen.add(new int[] {step});
+          stepsSeen.add(step);
           streamed.add(loss);
         });
     List<Object> reference = local(run);
@@ -70,14 +79,14 @@ class RayTrainTest {
     assertEquals(run.ranks(), results.size());
     for (GptRun.RankResult r : results) {
       for (int s = 0; s < STEPS; s++) {
-        assertEquals(localLosses[s], r.losses()[s], 1e-5, "rank " + r.rank() + " step " + (s + 1) + ": "
+        assertEquals(localLosses[s], r.losses()[s], 1e-5, run + " rank " + r.rank() + " step " + (s + 1) + ": "
             + Arrays.toString(r.losses()) + " vs local " + Arrays.toString(localLosses));
       }
       assertEquals(localMemory[r.rank()], r.memory(), "memory of rank " + r.rank());
     }
-    assertEquals(STEPS, stepsSeen.size(), "rank 0 reports every step once");
+    assertEquals(STEPS, stepsSeen.size(), "rank 0 reports every step once: " + stepsSeen);
     for (int s = 0; s < STEPS; s++) {
-      assertEquals(s + 1, stepsSeen.get(s)[0]);
+      assertEquals(s + 1, stepsSeen.get(s));
       assertEquals(localLosses[s], streamed.get(s), 1e-5);
     }
   }
