@@ -7,7 +7,8 @@
 #   SHARD4J_RAY_VERSION   the Ray version of that wheel
 #   PATH                  with the venv's bin first (so `ray` is the matching CLI)
 # and stops that cluster (only its processes, by PID) when COMMAND ends, whether it succeeds or fails.
-# Exits with COMMAND's status. SHARD4J_RAY_CPUS sets the head's CPU count (default 2).
+# Exits with COMMAND's status. SHARD4J_RAY_CPUS sets the head's CPU count (default 2); SHARD4J_RAY_PORT its port
+# (default: a free one).
 set -euo pipefail
 if [ $# -eq 0 ]; then
   echo "usage: $0 COMMAND [ARGS...]" >&2
@@ -18,7 +19,7 @@ jar="$("$root/scripts/ray-env.sh")" || { echo "with-ray-cluster: Ray could not b
 venv_bin="$root/build/ray-venv/bin"
 PY="$venv_bin/python"
 free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port="$(free_port)"
+port="${SHARD4J_RAY_PORT:-$(free_port)}"
 # Unix socket paths must stay short, hence /tmp rather than the build directory.
 tmp="$(mktemp -d /tmp/s4jray.XXXXXX)"
 

@@ -3,13 +3,8 @@ package dev.shard4j.cli;
 import dev.shard4j.collectives.local.LocalCluster;
 import dev.shard4j.dp.MemoryReport;
 import dev.shard4j.layers.GptConfig;
-import dev.shard4j.optim.AdamWOptimizer;
-import dev.shard4j.optim.WarmupCosineSchedule;
-import dev.shard4j.tensor.CpuRuntime;
-import dev.shard4j.tensor.Tensor;
-import dev.shard4j.training.BatchSource;
-import dev.shard4j.training.GptTrainer;
-import dev.shard4j.training.GptTrainingOptions;
+import dev.shard4j.training.GptRun;
+import dev.shard4j.training.GptRunBackend;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -19,109 +14,82 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Trains a GPT on the embedded local backend (ranks as threads of this JVM) on a dp x tp mesh, with optional
- * sequence parallelism and ZeRO, on the generated character corpus; prints a progress bar, each rank's memory, and
- * writes a loss-curve PNG.
+ * Trains a GPT on a dp x tp mesh, with optional sequence parallelism, ZeRO and bf16, on the generated character
+ * corpus: on the embedded local backend (ranks as threads of this JVM) or, given a cluster address, on a
+ * {@link GptRunBackend} found on the class path (Ray). Prints a progress bar, each rank's memory, and writes a
+ * loss-curve PNG.
  */
 final class GptTrainJob {
-  /** What the command line asked for. */
-  record Request(GptConfig config, MeshSpec mesh, boolean sequenceParallel, int zeroStage, boolean bf16, int steps,
-      int batch, float learningRate, int threads, Path plot) {}
+  /** Where the ranks run: {@code null} address for local threads, else a backend name and its cluster address. */
+  record Placement(String backend, String address, double cpusPerRank) {
+    static final Placement LOCAL = new Placement(null, null, 0);
+
+    boolean local() {
+      return backend == null;
+    }
+  }
 
   private GptTrainJob() {}
 
-  static GptConfig preset(String model) {
-    return switch (model) {
-      case "gpt-mini" -> new GptConfig(4, 4, 256, 4096, 128, true, 1234);
-      case "gpt-tiny" -> new GptConfig(2, 4, 64, 512, 32, true, 1234);
-      default -> throw new IllegalArgumentException("train: unknown GPT '" + model + "' (known: gpt-mini, gpt-tiny)");
-    };
-  }
-
-  static int run(Request req, PrintStream out) throws IOException {
-    MeshSpec mesh = req.mesh();
-    if (mesh.pp() != 1) {
-      throw new UnsupportedOperationException("train: pipeline parallelism (pp=" + mesh.pp() + ") is not wired into "
-          + "`shard4j train` yet; use dp and tp");
-    }
-    GptConfig cfg = req.config();
-    checkDivisible("heads", cfg.heads(), mesh.tp());
-    checkDivisible("d_model", cfg.dModel(), mesh.tp());
-    checkDivisible("vocab", cfg.vocab(), mesh.tp());
-    if (req.sequenceParallel()) {
-      checkDivisible("seq", cfg.seq(), mesh.tp());
-    }
-    if (req.batch() % mesh.dp() != 0) {
-      throw new IllegalArgumentException("train: --batch " + req.batch() + " is not divisible by axis dp=" + mesh.dp());
-    }
-    int warmup = Math.max(1, req.steps() / 10);
-    GptTrainingOptions options = new GptTrainingOptions(mesh.dp(), mesh.tp(), req.sequenceParallel(), req.zeroStage(),
-        25L << 20, req.batch(), new AdamWOptimizer.Config(req.learningRate(), 0.9f, 0.95f, 1e-8f, 0.1f),
-        new WarmupCosineSchedule(req.learningRate(), req.learningRate() / 10, warmup, req.steps()), 1.0,
-        req.bf16());
-    TextCorpus corpus = new TextCorpus(1 << 20, 7);
-    int seq = cfg.seq();
-    BatchSource data = (step, from, to) -> {
-      int rows = to - from;
-      int[] all = new int[req.batch() * seq];
-      int[] allTargets = new int[req.batch() * seq];
-      corpus.batch(step, req.batch(), seq, 11, all, allTargets);
-      int[] ids = java.util.Arrays.copyOfRange(all, from * seq, to * seq);
-      int[] targets = java.util.Arrays.copyOfRange(allTargets, from * seq, to * seq);
-      return new Tensor[] {Tensor.fromIntArray(ids, rows, seq), Tensor.fromIntArray(targets, rows, seq)};
-    };
-    int ranks = mesh.ranks();
-    int threadsPerRank = Math.max(1, req.threads() / ranks);
+  static int run(GptRun run, Placement where, Path plot, PrintStream out) throws IOException {
+    GptRunBackend backend = where.local() ? null : backend(where.backend());
+    GptConfig cfg = run.config();
     out.printf(Locale.ROOT, "model   : GPT %d layers, %d heads, d=%d, vocab %d, seq %d, %,d parameters%n",
         cfg.layers(), cfg.heads(), cfg.dModel(), cfg.vocab(), cfg.seq(), cfg.parameterCount());
-    out.printf(Locale.ROOT, "mesh    : dp=%d x tp=%d%s%s on %d local ranks (threads), %d kernel thread(s) each%n",
-        mesh.dp(), mesh.tp(), req.sequenceParallel() ? " + sequence parallel" : "",
-        req.zeroStage() > 0 ? ", ZeRO-" + req.zeroStage() : "", ranks, threadsPerRank);
-    out.println("numbers : " + (req.bf16() ? "bf16 GEMM inputs, fp32 master weights, gradients and reductions"
+    out.printf(Locale.ROOT, "mesh    : dp=%d x tp=%d%s%s on %d %s, %d kernel thread(s) each%n",
+        run.dp(), run.tp(), run.sequenceParallel() ? " + sequence parallel" : "",
+        run.zeroStage() > 0 ? ", ZeRO-" + run.zeroStage() : "", run.ranks(),
+        where.local() ? "local rank(s) (threads)" : where.backend() + " rank actor(s) at " + where.address()
+            + String.format(Locale.ROOT, " (%.2g CPU each)", where.cpusPerRank()),
+        run.threadsPerRank());
+    out.println("numbers : " + (run.bf16() ? "bf16 GEMM inputs, fp32 master weights, gradients and reductions"
         : "fp32"));
     out.printf(Locale.ROOT, "train   : %d steps, batch %d x %d tokens, AdamW lr %.2g (warmup %d, cosine), "
-        + "clip 1.0, generated character corpus%n", req.steps(), req.batch(), seq, req.learningRate(), warmup);
+        + "clip 1.0, generated character corpus%n", run.steps(), run.batch(), cfg.seq(), run.learningRate(),
+        run.warmupSteps());
+    ProgressBar bar = new ProgressBar(out, run.steps(), Math.max(1, run.steps() / 20));
+    GptRun.StepListener progress = (step, loss, tokensPerSecond) -> bar.update(step, loss, tokensPerSecond, "tok");
+    List<GptRun.RankResult> results = where.local() ? runLocal(run, progress)
+        : backend.run(where.address(), run, where.cpusPerRank(), progress);
+    for (GptRun.RankResult r : results) {
+      MemoryReport m = r.memory();
+      out.printf(Locale.ROOT, "rank %-2d : %-16s parameters %s, gradients %s, optimizer %s, total %s%n", r.rank(),
+          r.coordinates(), MemorySize.format(m.parameterBytes()), MemorySize.format(m.gradientBytes()),
+          MemorySize.format(m.optimizerStateBytes()), MemorySize.format(m.totalBytes()));
+    }
     List<Float> losses = new ArrayList<>();
-    MemoryReport[] memory = new MemoryReport[ranks];
-    String[] coords = new String[ranks];
-    ProgressBar bar = new ProgressBar(out, req.steps(), Math.max(1, req.steps() / 20));
-    long tokensPerStep = (long) req.batch() * seq;
-    LocalCluster.run(ranks, Duration.ofMinutes(5), world -> {
-      CpuRuntime.setThreads(threadsPerRank);
-      try (GptTrainer trainer = new GptTrainer(world, cfg, options)) {
-        long start = System.nanoTime();
-        for (int s = 1; s <= req.steps(); s++) {
-          float loss = trainer.step(data);
-          if (world.rank() == 0) {
-            if (!Float.isFinite(loss)) {
-              throw new IllegalStateException("train: loss became " + loss + " at step " + s + "; lower --lr");
-            }
-            losses.add(loss);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            bar.update(s, loss, s * tokensPerStep / seconds, "tok");
-          }
-        }
-        memory[world.rank()] = trainer.memory();
-        coords[world.rank()] = trainer.coordinates();
-      }
-    });
-    for (int r = 0; r < ranks; r++) {
-      out.printf(Locale.ROOT, "rank %-2d : %-16s parameters %s, gradients %s, optimizer %s, total %s%n", r, coords[r],
-          MemorySize.format(memory[r].parameterBytes()), MemorySize.format(memory[r].gradientBytes()),
-          MemorySize.format(memory[r].optimizerStateBytes()), MemorySize.format(memory[r].totalBytes()));
+    for (float l : results.get(0).losses()) {
+      losses.add(l);
     }
     out.printf(Locale.ROOT, "loss    : %.4f -> %.4f%n", losses.get(0), losses.get(losses.size() - 1));
-    if (req.plot() != null) {
-      LossCurvePng.write(req.plot(), String.format(Locale.ROOT, "GPT loss, dp=%d tp=%d%s%s", mesh.dp(), mesh.tp(),
-          req.sequenceParallel() ? " sp" : "", req.zeroStage() > 0 ? " ZeRO-" + req.zeroStage() : ""), losses);
-      out.println("plot    : " + req.plot().toAbsolutePath());
+    if (plot != null) {
+      LossCurvePng.write(plot, String.format(Locale.ROOT, "GPT loss, dp=%d tp=%d%s%s%s", run.dp(), run.tp(),
+          run.sequenceParallel() ? " sp" : "", run.zeroStage() > 0 ? " ZeRO-" + run.zeroStage() : "",
+          where.local() ? "" : " on " + where.backend()), losses);
+      out.println("plot    : " + plot.toAbsolutePath());
     }
     return 0;
   }
 
-  private static void checkDivisible(String what, int value, int tp) {
-    if (value % tp != 0) {
-      throw new IllegalArgumentException("train: " + what + "=" + value + " is not divisible by axis tp=" + tp);
+  private static List<GptRun.RankResult> runLocal(GptRun run, GptRun.StepListener progress) {
+    GptRun.RankResult[] results = new GptRun.RankResult[run.ranks()];
+    LocalCluster.run(run.ranks(), Duration.ofMinutes(5), world -> results[world.rank()] =
+        run.trainRank(world, world.rank() == 0 ? progress : (s, l, t) -> { }));
+    return List.of(results);
+  }
+
+  /** The backend named {@code name} on the class path, or a clear error saying how to put it there. */
+  static GptRunBackend backend(String name) {
+    GptRunBackend b = GptRunBackend.find(name, GptTrainJob.class.getClassLoader());
+    if (b == null) {
+      throw new IllegalStateException("train --" + name + ": the " + name + " backend is not on the class path (no "
+          + GptRunBackend.class.getName() + " named '" + name + "'). Build the optional ray module with its Maven "
+          + "profile (export SHARD4J_RAY_DIST_JAR=\"$(scripts/ray-env.sh)\"; mvn -pl collectives,parallel-ops,ray,cli "
+          + "package -DskipTests) and run the command line with it and Ray's jar on the class path instead of "
+          + "java -jar: java -cp cli/target/shard4j.jar:ray/target/shard4j-ray-0.1.0-SNAPSHOT.jar:"
+          + "$SHARD4J_RAY_DIST_JAR dev.shard4j.cli.Shard4jCommand train --ray HOST:PORT ... (see docs/ray.md, "
+          + "\"shard4j train on Ray\")");
     }
+    return b;
   }
 }

@@ -18,19 +18,22 @@ public final class Shard4jCommand implements Runnable {
   }
 
   /**
-   * The command line with Shard4j's error handling: bad input and unsupported requests print one clear message
-   * (exit code 2); anything else keeps its stack trace (exit code 1).
+   * The command line as {@link #main} runs it: a rejected request (bad option values, a missing optional module,
+   * something not wired yet) prints its message and those of its causes, without a stack trace, and exits 1; other
+   * failures print their stack trace.
    */
-  public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new Shard4jCommand());
-    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof IllegalArgumentException || e instanceof UnsupportedOperationException) {
-        cmd.getErr().println("shard4j " + cmd.getCommandName() + ": " + e.getMessage());
-        cmd.getErr().flush();
-        return 2;
+  static CommandLine commandLine() {
+    return new CommandLine(new Shard4jCommand()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+      if (!(e instanceof IllegalArgumentException || e instanceof IllegalStateException
+          || e instanceof UnsupportedOperationException)) {
+        throw e;
       }
-      throw e;
+      cmd.getErr().println("shard4j: " + e.getMessage());
+      for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+        cmd.getErr().println("  caused by " + c);
+      }
+      cmd.getErr().flush();
+      return 1;
     });
-    return cl;
   }
 }

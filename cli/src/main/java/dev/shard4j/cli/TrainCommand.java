@@ -2,6 +2,7 @@ package dev.shard4j.cli;
 
 import dev.shard4j.tensor.CpuRuntime;
 import dev.shard4j.tensor.Device;
+import dev.shard4j.training.GptRun;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -60,6 +61,15 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--batch", description = "GPT sequences per step over all dp ranks (default: ${DEFAULT-VALUE}).")
   int batch = 8;
 
+  @Option(names = "--ray", paramLabel = "HOST:PORT",
+      description = "Run the GPT ranks as actors of the Ray cluster at HOST:PORT (needs the ray module and Ray's jar "
+          + "on the class path, see docs/ray.md).")
+  String rayAddress;
+
+  @Option(names = "--ray-cpus-per-rank", description = "Ray CPUs each rank actor reserves, fractions allowed "
+      + "(default: ${DEFAULT-VALUE}).")
+  double rayCpusPerRank = 1;
+
   @Option(names = "--plot", description = "Where to write the GPT loss curve PNG (default: ${DEFAULT-VALUE}).")
   Path plot = Path.of("loss.png");
 
@@ -82,7 +92,7 @@ public final class TrainCommand implements Callable<Integer> {
       if (!device.equals("cpu")) {
         throw new UnsupportedOperationException("train: GPT training on " + device + " is not wired yet; use --device cpu");
       }
-      MeshSpec meshSpec = MeshSpec.parse(mesh);
+      MeshSpec m = MeshSpec.parse(mesh);
       boolean sp = sequenceParallel;
       int zeroStage = zero;
       if (planFile != null) {
@@ -90,12 +100,28 @@ public final class TrainCommand implements Callable<Integer> {
             dev.shard4j.autoshard.Plan.fromJson(java.nio.file.Files.readString(planFile)));
         System.out.printf(Locale.ROOT, "plan    : %s -> dp=%d, tp=%d%s%s%n", planFile, l.dp(), l.tp(),
             l.sequenceParallel() ? ", sequence parallel" : "", l.zeroStage() > 0 ? ", ZeRO-" + l.zeroStage() : "");
-        meshSpec = new MeshSpec(l.dp(), l.tp(), 1);
+        m = new MeshSpec(l.dp(), l.tp(), 1);
         sp = l.sequenceParallel();
         zeroStage = l.zeroStage();
       }
-      return GptTrainJob.run(new GptTrainJob.Request(GptTrainJob.preset(model.cliName()), meshSpec,
-          sp, zeroStage, bf16, steps, batch, learningRate != null ? learningRate : 3e-3f, threads, plot), System.out);
+      if (m.pp() != 1) {
+        throw new UnsupportedOperationException("train: pipeline parallelism (pp=" + m.pp() + ") is not wired into "
+            + "`shard4j train` yet; use dp and tp");
+      }
+      boolean onRay = rayAddress != null;
+      if (onRay && !(rayCpusPerRank > 0)) {
+        throw new IllegalArgumentException("train: --ray-cpus-per-rank must be positive, got " + rayCpusPerRank);
+      }
+      int threadsPerRank = onRay ? Math.max(1, (int) rayCpusPerRank) : Math.max(1, threads / m.ranks());
+      GptRun run = new GptRun(model.cliName(), m.dp(), m.tp(), sp, zeroStage, bf16, steps, batch,
+          learningRate != null ? learningRate : 3e-3f, threadsPerRank);
+      GptTrainJob.Placement where = onRay ? new GptTrainJob.Placement("ray", rayAddress, rayCpusPerRank)
+          : GptTrainJob.Placement.LOCAL;
+      return GptTrainJob.run(run, where, plot, System.out);
+    }
+    if (rayAddress != null) {
+      throw new UnsupportedOperationException("train: --ray runs GPTs only (--model gpt-mini or gpt-tiny), not "
+          + model.cliName());
     }
     float lr = learningRate != null ? learningRate : 0.05f;
     CpuRuntime.setThreads(threads);
