@@ -1,0 +1,215 @@
+package dev.shard4j.pipeline;
+
+import dev.shard4j.autograd.Variable;
+import dev.shard4j.collectives.Communicator;
+import dev.shard4j.pipeline.Instruction.Op;
+import dev.shard4j.tensor.DType;
+import dev.shard4j.tensor.Device;
+import dev.shard4j.tensor.Shape;
+import dev.shard4j.tensor.Tensor;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs one rank's program of a {@link Schedule} for one training step: receives, forwards, sends, backwards and
+ * frees micro-batches on its model chunks, and calls back for the step-wide instructions. Activations go to the
+ * next virtual stage with asynchronous sends on the boundary's activation channel; gradients come back on the
+ * gradient channel; receives block until the data is there. The head stage back-propagates each micro-batch's
+ * loss scaled by {@code 1/m}, so the accumulated gradients are those of the mean over the whole batch. Records a
+ * {@link TraceEvent} per instruction and the peak number of micro-batches (and tensors) held. Owns its slots
+ * (close it), not the stages or groups; one rank's thread.
+ */
+public final class PipelineExecutor implements AutoCloseable {
+  /** What the executor cannot do itself: the step-wide instructions. */
+  public interface StepHooks {
+    /** Reduces the accumulated gradients (data parallel, tied parameters). */
+    void reduceGradients();
+
+    /** Clips and applies the optimizer. */
+    void optimizerStep();
+  }
+
+  private final Schedule schedule;
+  private final List<GptStage> chunks;
+  private final PipelineGroups groups;
+  private final StepHooks hooks;
+  private final Device device;
+  private final int stage;
+  private final int rank;
+  private final Map<Long, MicroBatchSlot> live = new HashMap<>();
+  private final ArrayDeque<MicroBatchSlot> idle = new ArrayDeque<>();
+  private final List<TraceEvent> trace = new ArrayList<>();
+  private int slotsMade;
+  private int peakMicroBatches;
+  private int peakHeldTensors;
+  private boolean countTensors;
+
+  /**
+   * An executor for pipeline stage {@code groups.stage()}, whose chunk c runs virtual stage
+   * {@code schedule.virtualStage(stage, c)}; {@code chunks.get(c)} is that stage's layers.
+   */
+  public PipelineExecutor(Schedule schedule, List<GptStage> chunks, PipelineGroups groups, int worldRank,
+      StepHooks hooks, Device device) {
+    if (chunks.size() != schedule.chunks()) {
+      throw new IllegalArgumentException("PipelineExecutor: " + chunks.size() + " model chunks for " + schedule);
+    }
+    this.schedule = schedule;
+    this.chunks = List.copyOf(chunks);
+    this.groups = groups;
+    this.hooks = hooks;
+    this.device = device;
+    this.stage = groups.stage();
+    this.rank = worldRank;
+  }
+
+  /** Also counts the tensors held by live micro-batches after every forward (costs a little time). */
+  public void setCountTensors(boolean on) {
+    countTensors = on;
+  }
+
+  /**
+   * Runs this rank's program for step {@code step} on micro-batches {@code ids[mb]}, {@code targets[mb]} (each
+   * (B_mb, T) i32; the caller owns them). Returns the sum over micro-batches of the loss divided by m on a rank
+   * whose chunks include the head, else 0.
+   */
+  public double runStep(int step, Tensor[] ids, Tensor[] targets) {
+    if (ids.length != schedule.microBatches() || targets.length != ids.length) {
+      throw new IllegalArgumentException("PipelineExecutor.runStep: " + ids.length + " id and " + targets.length
+          + " target micro-batches for " + schedule);
+    }
+    double[] loss = new double[1];
+    for (Instruction in : schedule.program(stage)) {
+      long t0 = System.nanoTime();
+      execute(in, ids, targets, loss);
+      trace.add(new TraceEvent(rank, stage, step, in, t0, System.nanoTime()));
+    }
+    if (!live.isEmpty()) {
+      throw new IllegalStateException("PipelineExecutor: " + live.size() + " micro-batches were not freed by "
+          + schedule);
+    }
+    return loss[0];
+  }
+
+  private void execute(Instruction in, Tensor[] ids, Tensor[] targets, double[] loss) {
+    Op op = in.op();
+    if (op == Op.REDUCE_GRADS) {
+      hooks.reduceGradients();
+      return;
+    }
+    if (op == Op.OPTIMIZER_STEP) {
+      hooks.optimizerStep();
+      return;
+    }
+    int c = in.chunk();
+    int mb = in.microBatch();
+    int vs = schedule.virtualStage(stage, c);
+    GptStage chunk = chunks.get(c);
+    MicroBatchSlot slot = slot(c, mb, op == Op.RECV_ACT || (op == Op.FORWARD && vs == 0));
+    int m = schedule.microBatches();
+    switch (op) {
+      case RECV_ACT -> slot.run(() -> {
+        Shape shape = GptStage.activationShape(chunk.config(), chunk.tensorParallel(), ids[mb].dim(0),
+            ids[mb].dim(1));
+        Tensor buf = Tensor.empty(shape, DType.F32, device);
+        groups.activationChannel(vs - 1).recv(buf, groups.peer(vs - 1));
+        slot.input = Variable.leaf(buf, true);
+      });
+      case FORWARD -> {
+        slot.run(() -> {
+          slot.output = chunk.forward(slot.input, ids[mb], targets[mb]);
+          if (chunk.hasHead()) {
+            loss[0] += slot.output.value().item() / m;
+          }
+        });
+        int held = live.size();
+        peakMicroBatches = Math.max(peakMicroBatches, held);
+        if (countTensors) {
+          int tensors = 0;
+          for (MicroBatchSlot s : live.values()) {
+            tensors += s.heldTensors();
+          }
+          peakHeldTensors = Math.max(peakHeldTensors, tensors);
+        }
+      }
+      case SEND_ACT -> slot.run(() -> slot.sends.add(
+          groups.activationChannel(vs).sendAsync(slot.output.value(), groups.peer(vs))));
+      case RECV_GRAD -> slot.run(() -> {
+        Tensor buf = Tensor.empty(slot.output.value().shape(), DType.F32, device);
+        groups.gradientChannel(vs).recv(buf, groups.peer(vs));
+        slot.outputGrad = buf;
+      });
+      case BACKWARD -> slot.run(() -> {
+        if (chunk.hasHead()) {
+          float[] seed = new float[(int) slot.output.value().numel()];
+          java.util.Arrays.fill(seed, 1f / m);
+          slot.output.backward(Tensor.fromArray(seed, slot.output.value().shape(), DType.F32, device));
+        } else {
+          slot.output.backward(slot.outputGrad);
+        }
+      });
+      case SEND_GRAD -> slot.run(() -> {
+        Tensor g = slot.input.grad();
+        if (g == null) {
+          throw new IllegalStateException("pipeline: no input gradient for virtual stage " + vs + " micro-batch "
+              + mb);
+        }
+        Communicator ch = groups.gradientChannel(vs - 1);
+        slot.sends.add(ch.sendAsync(g, groups.peer(vs - 1)));
+      });
+      case FREE -> {
+        slot.free();
+        live.remove(key(c, mb));
+        idle.push(slot);
+      }
+      default -> throw new UnsupportedOperationException("PipelineExecutor: " + op
+          + " (split input/weight backward for zero-bubble schedules) is not implemented");
+    }
+  }
+
+  private static long key(int chunk, int mb) {
+    return ((long) chunk << 32) | mb;
+  }
+
+  private MicroBatchSlot slot(int chunk, int mb, boolean create) {
+    MicroBatchSlot s = live.get(key(chunk, mb));
+    if (s == null) {
+      if (!create) {
+        throw new IllegalStateException("pipeline: chunk " + chunk + " micro-batch " + mb
+            + " is used before its input was received or forwarded");
+      }
+      s = idle.isEmpty() ? new MicroBatchSlot("pipeline-r" + rank + "-slot" + slotsMade++) : idle.pop();
+      live.put(key(chunk, mb), s);
+    }
+    return s;
+  }
+
+  /** The most micro-batches (over all chunks) whose activations this rank held at once, since construction. */
+  public int peakMicroBatches() {
+    return peakMicroBatches;
+  }
+
+  /** The most tensors held by live micro-batches after a forward (when counting is on), since construction. */
+  public int peakHeldTensors() {
+    return peakHeldTensors;
+  }
+
+  /** Every instruction run so far with its interval (the executor owns the list; read it between steps). */
+  public List<TraceEvent> trace() {
+    return trace;
+  }
+
+  @Override
+  public void close() {
+    for (MicroBatchSlot s : live.values()) {
+      s.close();
+    }
+    live.clear();
+    for (MicroBatchSlot s : idle) {
+      s.close();
+    }
+    idle.clear();
+  }
+}
