@@ -2,9 +2,11 @@ package dev.shard4j.pipeline;
 
 import dev.shard4j.autograd.Variable;
 import dev.shard4j.collectives.Communicator;
+import dev.shard4j.collectives.Work;
 import dev.shard4j.pipeline.Instruction.Op;
 import dev.shard4j.tensor.DType;
 import dev.shard4j.tensor.Device;
+import dev.shard4j.tensor.Scope;
 import dev.shard4j.tensor.Shape;
 import dev.shard4j.tensor.Tensor;
 import java.util.ArrayDeque;
@@ -42,6 +44,7 @@ public final class PipelineExecutor implements AutoCloseable {
   private final Map<Long, MicroBatchSlot> live = new HashMap<>();
   private final ArrayDeque<MicroBatchSlot> idle = new ArrayDeque<>();
   private final List<TraceEvent> trace = new ArrayList<>();
+  private final List<PendingSend> outbox = new ArrayList<>();
   private int slotsMade;
   private int peakMicroBatches;
   private int peakHeldTensors;
@@ -81,10 +84,15 @@ public final class PipelineExecutor implements AutoCloseable {
           + " target micro-batches for " + schedule);
     }
     double[] loss = new double[1];
-    for (Instruction in : schedule.program(stage)) {
-      long t0 = System.nanoTime();
-      execute(in, ids, targets, loss);
-      trace.add(new TraceEvent(rank, stage, step, in, t0, System.nanoTime()));
+    try {
+      for (Instruction in : schedule.program(stage)) {
+        long t0 = System.nanoTime();
+        execute(in, ids, targets, loss);
+        trace.add(new TraceEvent(rank, stage, step, in, t0, System.nanoTime()));
+        drainOutbox(false);
+      }
+    } finally {
+      drainOutbox(true);
     }
     if (!live.isEmpty()) {
       throw new IllegalStateException("PipelineExecutor: " + live.size() + " micro-batches were not freed by "
@@ -156,8 +164,11 @@ public final class PipelineExecutor implements AutoCloseable {
           throw new IllegalStateException("pipeline: no input gradient for virtual stage " + vs + " micro-batch "
               + mb);
         }
+        // The previous stage may take this gradient long after the micro-batch is freed (interleaved warm-up), so
+        // the pending send owns it, not the micro-batch: FREE must not wait for the receiver.
+        Scope.current().keep(g);
         Communicator ch = groups.gradientChannel(vs - 1);
-        slot.sends.add(ch.sendAsync(g, groups.peer(vs - 1)));
+        outbox.add(new PendingSend(ch.sendAsync(g, groups.peer(vs - 1)), g));
       });
       case FREE -> {
         slot.free();
@@ -168,6 +179,23 @@ public final class PipelineExecutor implements AutoCloseable {
           + " (split input/weight backward for zero-bubble schedules) is not implemented");
     }
   }
+
+  /** Closes the gradients whose sends have completed; with {@code all}, waits for every send first. */
+  private void drainOutbox(boolean all) {
+    for (java.util.Iterator<PendingSend> it = outbox.iterator(); it.hasNext();) {
+      PendingSend p = it.next();
+      if (all || p.work().isDone()) {
+        try {
+          p.work().await();
+        } finally {
+          p.buffer().close();
+          it.remove();
+        }
+      }
+    }
+  }
+
+  private record PendingSend(Work work, Tensor buffer) {}
 
   private static long key(int chunk, int mb) {
     return ((long) chunk << 32) | mb;

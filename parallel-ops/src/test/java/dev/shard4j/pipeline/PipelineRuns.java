@@ -49,6 +49,7 @@ final class PipelineRuns {
   /** The loss of every step of the single-device model. */
   static double[] single(GptConfig config, int steps) {
     double[] losses = new double[steps];
+    CpuRuntime.setThreads(1);
     try (Gpt model = new Gpt(config, TensorParallel.single());
         AdamWOptimizer opt = new AdamWOptimizer(model.parameters(), ADAM)) {
       for (int s = 0; s < steps; s++) {
