@@ -107,8 +107,8 @@ public final class PipelineTrace {
 
   /**
    * Draws a Gantt chart of step {@code step} to a PNG: one row per rank, forwards blue, backwards green (darker for
-   * later model chunks), communication grey, reduce/optimizer orange, idle white; title with the measured bubble and
-   * {@code theoretical}.
+   * later model chunks), time blocked in a receive light grey, sends and frees grey, reduce/optimizer orange, idle
+   * white; title with the measured bubble and {@code theoretical}.
    */
   public void writeGanttPng(Path path, int step, double theoretical) {
     System.setProperty("java.awt.headless", "true");
@@ -158,7 +158,8 @@ public final class PipelineTrace {
       for (int r = 0; r <= maxRank; r++) {
         g.drawString("rank " + r, 10, top + r * rowH + rowH / 2 + 4);
       }
-      g.drawString("forward: blue, backward: green, send/recv/free: grey, reduce/step: orange, white: idle",
+      g.drawString("forward: blue, backward: green (darker: later chunk), waiting in receive: light grey, "
+          + "send/free: grey, reduce/step: orange, white: idle",
           left, height - 10);
     } finally {
       g.dispose();
@@ -177,7 +178,8 @@ public final class PipelineTrace {
       case BACKWARD, BACKWARD_INPUT, BACKWARD_WEIGHT -> new Color(Math.max(0, 90 - shade), 200 - shade,
           Math.max(0, 110 - shade));
       case REDUCE_GRADS, OPTIMIZER_STEP -> new Color(245, 160, 60);
-      default -> new Color(200, 200, 200);
+      case RECV_ACT, RECV_GRAD -> new Color(238, 238, 238);
+      default -> new Color(150, 150, 150);
     };
   }
 }
