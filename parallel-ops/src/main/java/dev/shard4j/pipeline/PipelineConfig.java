@@ -34,13 +34,21 @@ public record PipelineConfig(GptConfig model, PipelineMesh mesh, String schedule
       throw new IllegalArgumentException("pipeline: microBatches=" + microBatches + " and batch=" + batch
           + " must be >= 1");
     }
-    if (batch % mesh.dp() != 0) {
-      throw new IllegalArgumentException("pipeline: batch=" + batch + " is not divisible by dp=" + mesh.dp());
+    for (int st = 0; st < mesh.pp(); st++) {
+      int dp = mesh.stage(st).dp();
+      String where = mesh.isUniform() ? "" : " on stage " + st;
+      if (batch % dp != 0) {
+        throw new IllegalArgumentException("pipeline: batch=" + batch + " is not divisible by dp=" + dp + where);
+      }
+      int perRank = batch / dp;
+      if (perRank % microBatches != 0) {
+        throw new IllegalArgumentException("pipeline: microBatches=" + microBatches + " does not divide the "
+            + perRank + " rows per data-parallel rank (batch=" + batch + ", dp=" + dp + ")" + where);
+      }
     }
-    int perRank = batch / mesh.dp();
-    if (perRank % microBatches != 0) {
-      throw new IllegalArgumentException("pipeline: microBatches=" + microBatches + " does not divide the "
-          + perRank + " rows per data-parallel rank (batch=" + batch + ", dp=" + mesh.dp() + ")");
+    if (model.tiedLmHead() && mesh.pp() > 1 && !mesh.stage(0).equals(mesh.stage(mesh.pp() - 1))) {
+      throw new IllegalArgumentException("pipeline: a tied LM head needs the first and last stage to have the same "
+          + "shape, got " + mesh.stage(0) + " and " + mesh.stage(mesh.pp() - 1) + "; untie the head or match them");
     }
     if (maxGradNorm < 0 || Double.isNaN(maxGradNorm)) {
       throw new IllegalArgumentException("pipeline: maxGradNorm=" + maxGradNorm + " must be >= 0 (0: no clipping)");

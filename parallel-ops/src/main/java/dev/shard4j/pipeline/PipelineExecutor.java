@@ -8,6 +8,7 @@ import dev.shard4j.tensor.DType;
 import dev.shard4j.tensor.Device;
 import dev.shard4j.tensor.Scope;
 import dev.shard4j.tensor.Shape;
+import dev.shard4j.ops.TensorOps;
 import dev.shard4j.tensor.Tensor;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -119,11 +120,8 @@ public final class PipelineExecutor implements AutoCloseable {
     int m = schedule.microBatches();
     switch (op) {
       case RECV_ACT -> slot.run(() -> {
-        Shape shape = GptStage.activationShape(chunk.config(), chunk.tensorParallel(), ids[mb].dim(0),
-            ids[mb].dim(1));
-        Tensor buf = Tensor.empty(shape, DType.F32, device);
-        groups.activationChannel(vs - 1).recv(buf, groups.peer(vs - 1));
-        slot.input = Variable.leaf(buf, true);
+        int b = vs - 1;
+        slot.input = Variable.leaf(receive(groups.activationChannel(b), b, groups.fromStage(b), ids[mb]), true);
       });
       case FORWARD -> {
         slot.run(() -> {
@@ -142,13 +140,14 @@ public final class PipelineExecutor implements AutoCloseable {
           peakHeldTensors = Math.max(peakHeldTensors, tensors);
         }
       }
-      case SEND_ACT -> slot.run(() -> slot.sends.add(
-          groups.activationChannel(vs).sendAsync(slot.output.value(), groups.peer(vs))));
-      case RECV_GRAD -> slot.run(() -> {
-        Tensor buf = Tensor.empty(slot.output.value().shape(), DType.F32, device);
-        groups.gradientChannel(vs).recv(buf, groups.peer(vs));
-        slot.outputGrad = buf;
+      case SEND_ACT -> slot.run(() -> {
+        for (PendingSend p : send(groups.activationChannel(vs), vs, groups.toStage(vs), slot.output.value(),
+            ids[mb])) {
+          slot.sends.add(p.work());
+        }
       });
+      case RECV_GRAD -> slot.run(() ->
+          slot.outputGrad = receive(groups.gradientChannel(vs), vs, groups.toStage(vs), ids[mb]));
       case BACKWARD -> slot.run(() -> {
         if (chunk.hasHead()) {
           float[] seed = new float[(int) slot.output.value().numel()];
@@ -165,10 +164,11 @@ public final class PipelineExecutor implements AutoCloseable {
               + mb);
         }
         // The previous stage may take this gradient long after the micro-batch is freed (interleaved warm-up), so
-        // the pending send owns it, not the micro-batch: FREE must not wait for the receiver.
-        Scope.current().keep(g);
-        Communicator ch = groups.gradientChannel(vs - 1);
-        outbox.add(new PendingSend(ch.sendAsync(g, groups.peer(vs - 1)), g));
+        // the pending sends own their buffers, not the micro-batch: FREE must not wait for the receiver.
+        for (PendingSend p : send(groups.gradientChannel(vs - 1), vs - 1, groups.fromStage(vs - 1), g, ids[mb])) {
+          Scope.current().keep(p.buffer());
+          outbox.add(p);
+        }
       });
       case FREE -> {
         slot.free();
@@ -180,18 +180,95 @@ public final class PipelineExecutor implements AutoCloseable {
     }
   }
 
+  /**
+   * Receives this rank's block of a micro-batch activation (or gradient) over {@code channel} of boundary
+   * {@code b} from the ranks of stage {@code fromStage} that hold its parts, and assembles it; {@code ids} is this
+   * rank's (rows, seq) micro-batch. The result belongs to the current scope.
+   */
+  private Tensor receive(Communicator channel, int b, int fromStage, Tensor ids) {
+    StageShape mine = groups.shape();
+    StageShape src = groups.mesh().stage(fromStage);
+    long seq = ids.dim(1);
+    long rows = ids.dim(0) * mine.dp();
+    long dModel = chunks.get(0).config().dModel();
+    long[] block = mine.block(groups.localRank(), seq, rows);
+    List<BoundaryTransfer.Piece> pieces = BoundaryTransfer.receives(BoundaryTransfer.plan(src, mine, seq, rows),
+        groups.localRank());
+    List<Tensor> parts = new ArrayList<>();
+    for (BoundaryTransfer.Piece p : pieces) {
+      Tensor buf = Tensor.empty(Shape.of(p.block()[1], p.block()[3], dModel), DType.F32, device);
+      channel.recv(buf, groups.channelRank(b, fromStage, p.src()));
+      parts.add(buf);
+    }
+    if (parts.size() == 1 && java.util.Arrays.equals(pieces.get(0).block(), block)) {
+      return parts.get(0);
+    }
+    // the pieces tile this rank's block as a grid: rows within each sequence range, then the ranges
+    List<Tensor> bands = new ArrayList<>();
+    int i = 0;
+    while (i < pieces.size()) {
+      long seqStart = pieces.get(i).block()[0];
+      List<Integer> band = new ArrayList<>();
+      for (int k = i; k < pieces.size() && pieces.get(k).block()[0] == seqStart; k++) {
+        band.add(k);
+      }
+      band.sort(java.util.Comparator.comparingLong(k -> pieces.get(k).block()[2]));
+      Tensor[] row = band.stream().map(parts::get).toArray(Tensor[]::new);
+      bands.add(row.length == 1 ? row[0] : TensorOps.concat(1, row));
+      i += band.size();
+    }
+    return bands.size() == 1 ? bands.get(0) : TensorOps.concat(0, bands.toArray(new Tensor[0]));
+  }
+
+  /**
+   * Sends this rank's block {@code value} over {@code channel} of boundary {@code b} to the ranks of stage
+   * {@code toStage} that need parts of it (asynchronously); returns the pending sends with the buffers they read
+   * ({@code value} itself or slices of it made in the current scope).
+   */
+  private List<PendingSend> send(Communicator channel, int b, int toStage, Tensor value, Tensor ids) {
+    StageShape mine = groups.shape();
+    StageShape dst = groups.mesh().stage(toStage);
+    long seq = ids.dim(1);
+    long rows = ids.dim(0) * mine.dp();
+    long[] block = mine.block(groups.localRank(), seq, rows);
+    List<PendingSend> out = new ArrayList<>();
+    for (BoundaryTransfer.Piece p : BoundaryTransfer.sends(BoundaryTransfer.plan(mine, dst, seq, rows),
+        groups.localRank())) {
+      long[] c = p.block();
+      Tensor part = value;
+      if (!java.util.Arrays.equals(c, block)) {
+        part = TensorOps.slice(value, 0, c[0] - block[0], c[0] - block[0] + c[1]);
+        part = TensorOps.slice(part, 1, c[2] - block[2], c[2] - block[2] + c[3]);
+      }
+      out.add(new PendingSend(channel.sendAsync(part, groups.channelRank(b, toStage, p.dst())), part));
+    }
+    return out;
+  }
+
   /** Closes the gradients whose sends have completed; with {@code all}, waits for every send first. */
   private void drainOutbox(boolean all) {
+    List<PendingSend> done = new ArrayList<>();
     for (java.util.Iterator<PendingSend> it = outbox.iterator(); it.hasNext();) {
       PendingSend p = it.next();
       if (all || p.work().isDone()) {
-        try {
-          p.work().await();
-        } finally {
-          p.buffer().close();
-          it.remove();
-        }
+        done.add(p);
+        it.remove();
       }
+    }
+    RuntimeException failure = null;
+    for (PendingSend p : done) {
+      try {
+        p.work().await();
+      } catch (RuntimeException e) {
+        failure = failure == null ? e : failure;
+      }
+      // one buffer may feed several sends (tensor-parallel replicas on the other side)
+      if (outbox.stream().noneMatch(q -> q.buffer() == p.buffer())) {
+        p.buffer().close();
+      }
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 

@@ -5,12 +5,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One rank's communicators for a pipeline job on a {@link PipelineMesh}: its tensor- and data-parallel groups, the
- * group of its counterparts on every stage (for the global gradient norm and the loss), the pair of first and last
- * stage that shares a tied embedding, and for every virtual-stage boundary two point-to-point channels, one for
- * activations and one for gradients. Each channel carries traffic in one direction only, so a sender's queued
- * asynchronous sends and a receiver's receives never wait on each other through the backend's issue order.
- * Creating the groups is collective over the world. Owns the communicators (close it); one rank's thread.
+ * One rank's communicators for a pipeline job on a {@link PipelineMesh}: its stage's tensor- and data-parallel
+ * groups, a copy of the world (loss and global gradient norm), the pair of first- and last-stage ranks that share a
+ * tied embedding, and for every virtual-stage boundary two point-to-point channels over the ranks of both stages,
+ * one for activations and one for gradients. In a channel the sending stage's local rank i is group rank i and the
+ * receiving stage's local rank j is group rank {@code size(sending stage) + j}. Each channel carries traffic in one
+ * direction only, so a sender's queued asynchronous sends and a receiver's receives never wait on each other
+ * through the backend's issue order. Creating the groups is collective over the world. Owns the communicators
+ * (close it); one rank's thread.
  */
 public final class PipelineGroups implements AutoCloseable {
   private final PipelineMesh mesh;
@@ -18,7 +20,7 @@ public final class PipelineGroups implements AutoCloseable {
   private final int local;
   private final Communicator tp;
   private final Communicator dp;
-  private final Communicator pp;
+  private final Communicator world;
   private final Communicator tied;
   private final Communicator[] actChannels;
   private final Communicator[] gradChannels;
@@ -32,15 +34,16 @@ public final class PipelineGroups implements AutoCloseable {
     }
     this.mesh = mesh;
     int r = world.rank();
-    int q = mesh.stageSize();
-    stage = r / q;
-    local = r % q;
-    int dpRank = local / mesh.tp();
-    int tpRank = local % mesh.tp();
-    tp = own(world.split(stage * mesh.dp() + dpRank, tpRank));
-    dp = own(world.split(stage * mesh.tp() + tpRank, dpRank));
-    pp = own(world.split(local, stage));
-    boolean inTied = mesh.pp() > 1 && (stage == 0 || stage == mesh.pp() - 1);
+    stage = mesh.stageOf(r);
+    local = r - mesh.offset(stage);
+    StageShape shape = mesh.stage(stage);
+    int dpRank = local / shape.tp();
+    int tpRank = local % shape.tp();
+    tp = own(world.split(mesh.offset(stage) + dpRank * shape.tp(), tpRank));
+    dp = own(world.split(mesh.offset(stage) + tpRank, dpRank));
+    this.world = own(world.split(0, r));
+    int last = mesh.pp() - 1;
+    boolean inTied = last > 0 && (stage == 0 || stage == last) && mesh.stage(0).equals(mesh.stage(last));
     tied = own(world.split(inTied ? local : -1, stage));
     actChannels = new Communicator[Math.max(virtualStages - 1, 0)];
     gradChannels = new Communicator[actChannels.length];
@@ -52,7 +55,7 @@ public final class PipelineGroups implements AutoCloseable {
             + " are both on pipeline stage " + from + "; interleaving needs pp >= 2");
       }
       boolean in = stage == from || stage == to;
-      int key = stage == from ? local : q + local;
+      int key = stage == from ? local : mesh.stage(from).size() + local;
       actChannels[b] = own(world.split(in ? 0 : -1, key));
       gradChannels[b] = own(world.split(in ? 0 : -1, key));
     }
@@ -75,6 +78,16 @@ public final class PipelineGroups implements AutoCloseable {
     return stage;
   }
 
+  /** This rank's index within its stage. */
+  public int localRank() {
+    return local;
+  }
+
+  /** The shape of this rank's stage. */
+  public StageShape shape() {
+    return mesh.stage(stage);
+  }
+
   /** The tensor-parallel group of this rank's stage. */
   public Communicator tensorParallel() {
     return tp;
@@ -85,20 +98,20 @@ public final class PipelineGroups implements AutoCloseable {
     return dp;
   }
 
-  /** This rank and its counterparts (same dp and tp rank) on every stage, ordered by stage. */
-  public Communicator pipeline() {
-    return pp;
+  /** Every rank of the job (a sub-communicator this object owns). */
+  public Communicator world() {
+    return world;
   }
 
-  /** This rank and its counterpart on the other end of the pipeline (first and last stage only), else null. */
+  /**
+   * This rank and its counterpart on the other end of the pipeline (first and last stage only, when they have the
+   * same shape), else null.
+   */
   public Communicator tiedEmbedding() {
     return tied;
   }
 
-  /**
-   * The activation channel of boundary {@code b} (virtual stage b to b + 1) and the peer on it: the sender's peer
-   * is its counterpart on the receiving stage and vice versa.
-   */
+  /** The activation channel of boundary {@code b} (virtual stage b to b + 1). */
   public Communicator activationChannel(int boundary) {
     return actChannels[boundary];
   }
@@ -108,11 +121,19 @@ public final class PipelineGroups implements AutoCloseable {
     return gradChannels[boundary];
   }
 
-  /** This rank's peer on boundary {@code b}'s channels. */
-  public int peer(int boundary) {
-    int from = boundary % mesh.pp();
-    int q = mesh.stageSize();
-    return stage == from ? q + local : local;
+  /** The pipeline stage that sends activations over boundary {@code b}. */
+  public int fromStage(int boundary) {
+    return boundary % mesh.pp();
+  }
+
+  /** The pipeline stage that receives activations over boundary {@code b}. */
+  public int toStage(int boundary) {
+    return (boundary + 1) % mesh.pp();
+  }
+
+  /** The group rank, in boundary {@code b}'s channels, of local rank {@code localRank} of stage {@code s}. */
+  public int channelRank(int boundary, int s, int localRank) {
+    return s == fromStage(boundary) ? localRank : mesh.stage(fromStage(boundary)).size() + localRank;
   }
 
   @Override

@@ -1,28 +1,57 @@
 package dev.shard4j.pipeline;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * The shape of a pipeline job: {@code pp} stages, each a {@code dp x tp} sub-mesh (optionally with sequence
- * parallelism over tp). World rank {@code r} is stage {@code r / (dp*tp)}, data-parallel rank
- * {@code (r / tp) % dp}, tensor-parallel rank {@code r % tp}. Immutable; any thread.
+ * The shape of a pipeline job: {@code pp} stages, each a {@link StageShape} sub-mesh ({@code dp x tp}, optionally
+ * sequence parallel); stages may differ in shape. World ranks are numbered stage by stage: stage s holds ranks
+ * {@code offset(s) .. offset(s) + size(s) - 1}. Immutable; any thread.
  */
-public record PipelineMesh(int pp, int dp, int tp, boolean sequenceParallel) {
-  /** Checks the sizes. */
-  public PipelineMesh {
-    if (pp < 1 || dp < 1 || tp < 1) {
-      throw new IllegalArgumentException("PipelineMesh: pp=" + pp + " dp=" + dp + " tp=" + tp + " must all be >= 1");
+public final class PipelineMesh {
+  private final List<StageShape> stages;
+  private final int[] offsets;
+
+  /** A mesh of {@code pp} stages of the same shape. */
+  public PipelineMesh(int pp, int dp, int tp, boolean sequenceParallel) {
+    this(uniform(pp, new StageShape(dp, tp, sequenceParallel)));
+  }
+
+  private PipelineMesh(List<StageShape> stages) {
+    if (stages.isEmpty()) {
+      throw new IllegalArgumentException("PipelineMesh: no stages");
     }
-    if (sequenceParallel && tp == 1) {
-      throw new IllegalArgumentException("PipelineMesh: sequence parallelism needs tp > 1");
+    this.stages = List.copyOf(stages);
+    offsets = new int[stages.size() + 1];
+    for (int s = 0; s < stages.size(); s++) {
+      offsets[s + 1] = offsets[s] + stages.get(s).size();
     }
   }
 
-  /** A mesh without sequence parallelism. */
+  private static List<StageShape> uniform(int pp, StageShape shape) {
+    if (pp < 1) {
+      throw new IllegalArgumentException("PipelineMesh: pp=" + pp + " must be >= 1");
+    }
+    List<StageShape> l = new ArrayList<>();
+    for (int i = 0; i < pp; i++) {
+      l.add(shape);
+    }
+    return l;
+  }
+
+  /** A mesh of {@code pp} stages of {@code dp x tp} ranks, without sequence parallelism. */
   public static PipelineMesh of(int pp, int dp, int tp) {
     return new PipelineMesh(pp, dp, tp, false);
   }
 
+  /** A mesh whose stage s has shape {@code stages.get(s)}. */
+  public static PipelineMesh ofStages(List<StageShape> stages) {
+    return new PipelineMesh(stages);
+  }
+
   /**
-   * Parses {@code pp=2,dp=2,tp=2[,sp]}; absent axes are 1. Rejects unknown axes and bad numbers, naming them.
+   * Parses {@code pp=2,dp=2,tp=2[,sp]} (absent axes are 1; every stage the same shape). Rejects unknown axes and
+   * bad numbers, naming them.
    */
   public static PipelineMesh parse(String spec) {
     int pp = 1;
@@ -59,23 +88,63 @@ public record PipelineMesh(int pp, int dp, int tp, boolean sequenceParallel) {
     return new PipelineMesh(pp, dp, tp, sp);
   }
 
-  /** Ranks per stage: {@code dp * tp}. */
-  public int stageSize() {
-    return dp * tp;
+  /** Number of pipeline stages. */
+  public int pp() {
+    return stages.size();
   }
 
-  /** Total ranks: {@code pp * dp * tp}. */
+  /** The shape of stage {@code s}. */
+  public StageShape stage(int s) {
+    return stages.get(s);
+  }
+
+  /** The first world rank of stage {@code s}. */
+  public int offset(int s) {
+    return offsets[s];
+  }
+
+  /** Total ranks. */
   public int worldSize() {
-    return pp * dp * tp;
+    return offsets[stages.size()];
   }
 
   /** The pipeline stage of world rank {@code rank}. */
   public int stageOf(int rank) {
-    return rank / stageSize();
+    if (rank < 0 || rank >= worldSize()) {
+      throw new IllegalArgumentException("PipelineMesh.stageOf: rank " + rank + " outside [0, " + worldSize() + ")");
+    }
+    int s = 0;
+    while (offsets[s + 1] <= rank) {
+      s++;
+    }
+    return s;
+  }
+
+  /** Whether every stage has the same shape. */
+  public boolean isUniform() {
+    return stages.stream().distinct().count() == 1;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PipelineMesh m && m.stages.equals(stages);
+  }
+
+  @Override
+  public int hashCode() {
+    return stages.hashCode();
   }
 
   @Override
   public String toString() {
-    return "pp=" + pp + ",dp=" + dp + ",tp=" + tp + (sequenceParallel ? ",sp" : "");
+    if (isUniform()) {
+      StageShape s = stages.get(0);
+      return "pp=" + pp() + ",dp=" + s.dp() + ",tp=" + s.tp() + (s.sequenceParallel() ? ",sp" : "");
+    }
+    StringBuilder b = new StringBuilder("pp=" + pp() + "[");
+    for (int i = 0; i < stages.size(); i++) {
+      b.append(i == 0 ? "" : " | ").append(stages.get(i));
+    }
+    return b.append(']').toString();
   }
 }

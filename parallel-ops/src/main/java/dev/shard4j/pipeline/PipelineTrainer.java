@@ -5,6 +5,7 @@ import dev.shard4j.collectives.Communicator;
 import dev.shard4j.collectives.ReduceOp;
 import dev.shard4j.optim.AdamWOptimizer;
 import dev.shard4j.optim.GradNorm;
+import dev.shard4j.ops.Elementwise;
 import dev.shard4j.ops.TensorOps;
 import dev.shard4j.tensor.Device;
 import dev.shard4j.tensor.Scope;
@@ -43,8 +44,9 @@ public final class PipelineTrainer implements AutoCloseable {
     this.config = config;
     this.schedule = plan.schedule();
     this.groups = new PipelineGroups(world, config.mesh(), schedule.virtualStages());
-    PipelineMesh mesh = config.mesh();
-    tp = mesh.tp() == 1 ? TensorParallel.single() : TensorParallel.of(groups.tensorParallel(), mesh.sequenceParallel());
+    StageShape shape = groups.shape();
+    tp = shape.tp() == 1 ? TensorParallel.single()
+        : TensorParallel.of(groups.tensorParallel(), shape.sequenceParallel());
     try {
       for (int c = 0; c < schedule.chunks(); c++) {
         GptStage s = new GptStage(config.model(), plan.stageMap(), schedule.virtualStage(groups.stage(), c), tp,
@@ -90,9 +92,9 @@ public final class PipelineTrainer implements AutoCloseable {
       throw new IllegalArgumentException("PipelineTrainer.step: ids " + ids.describe() + " and targets "
           + targets.describe() + " must both be (" + config.batch() + ", T)");
     }
-    PipelineMesh mesh = config.mesh();
     int m = schedule.microBatches();
-    int rows = config.batch() / mesh.dp() / m;
+    int dpSize = groups.shape().dp();
+    int rows = config.batch() / dpSize / m;
     int dpRank = groups.dataParallel().rank();
     for (GptStage s : chunks) {
       s.zeroGrad();
@@ -102,14 +104,17 @@ public final class PipelineTrainer implements AutoCloseable {
       Tensor[] mbIds = new Tensor[m];
       Tensor[] mbTargets = new Tensor[m];
       for (int mb = 0; mb < m; mb++) {
-        long from = (long) dpRank * rows * m + (long) mb * rows;
+        // micro-batch mb is global rows [mb*B/m, (mb+1)*B/m), split over the stage's data-parallel ranks, so stages
+        // of different dp agree on which rows a micro-batch holds
+        long from = (long) mb * (config.batch() / m) + (long) dpRank * rows;
         mbIds[mb] = TensorOps.slice(ids, 0, from, from + rows);
         mbTargets[mb] = TensorOps.slice(targets, 0, from, from + rows);
       }
       double local = executor.runStep(steps, mbIds, mbTargets);
-      Tensor l = Tensor.fromArray(new float[] {(float) local}, 1);
-      groups.pipeline().allReduce(l, ReduceOp.SUM);
-      groups.dataParallel().allReduce(l, ReduceOp.AVG);
+      // each head-stage data-parallel rank (tp rank 0) contributes its rows' share of the mean
+      boolean contributes = groups.tensorParallel().rank() == 0 && chunks.stream().anyMatch(GptStage::hasHead);
+      Tensor l = Tensor.fromArray(new float[] {contributes ? (float) (local / dpSize) : 0f}, 1);
+      groups.world().allReduce(l, ReduceOp.SUM);
       loss = l.item();
     }
     steps++;
@@ -124,10 +129,19 @@ public final class PipelineTrainer implements AutoCloseable {
   private final class Hooks implements PipelineExecutor.StepHooks {
     @Override
     public void reduceGradients() {
+      // Each head rank back-propagates the mean over its own rows, so a stage's gradient is the sum over its
+      // data-parallel ranks divided by the head stage's dp (the average when the two stages have the same dp).
       Communicator dp = groups.dataParallel();
-      if (dp.size() > 1) {
-        for (Parameter p : parameters) {
-          dp.allReduce(p.grad(), ReduceOp.AVG);
+      PipelineMesh mesh = config.mesh();
+      int headDp = mesh.stage(mesh.pp() - 1).dp();
+      for (Parameter p : parameters) {
+        if (dp.size() == headDp) {
+          if (dp.size() > 1) {
+            dp.allReduce(p.grad(), ReduceOp.AVG);
+          }
+        } else {
+          dp.allReduce(p.grad(), ReduceOp.SUM);
+          Elementwise.scale(p.grad(), p.grad(), 1f / headDp);
         }
       }
       Communicator tied = groups.tiedEmbedding();
@@ -161,8 +175,10 @@ public final class PipelineTrainer implements AutoCloseable {
           parts.add(GradNorm.Part.sharded(sharded, groups.tensorParallel()));
         }
         double stageNorm = GradNorm.globalNorm(parts);
-        try (Tensor sq = Tensor.fromArray(new float[] {(float) (stageNorm * stageNorm)}, 1)) {
-          groups.pipeline().allReduce(sq, ReduceOp.SUM);
+        // after the data-parallel reduction every rank of a stage has the stage's norm; local rank 0 counts it
+        double own = groups.localRank() == 0 ? stageNorm * stageNorm : 0;
+        try (Tensor sq = Tensor.fromArray(new float[] {(float) own}, 1)) {
+          groups.world().allReduce(sq, ReduceOp.SUM);
           scale = GradNorm.clipScale(Math.sqrt(sq.item()), config.maxGradNorm());
         }
       }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.shard4j.layers.GptConfig;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -83,6 +84,15 @@ class PipelineEquivalenceTest {
   void pipelineTimesDataTimesTensorParallelOnEightRanks() {
     check(4, PipelineMesh.of(2, 2, 2), "1f1b", 1, 2, STEPS);
     check(4, PipelineMesh.of(2, 2, 2), "gpipe", 1, 4, STEPS / 2);
+  }
+
+  @Test
+  void stagesOfDifferentShapes() {
+    // data parallel feeding tensor parallel, and tensor + sequence parallel feeding data parallel
+    check(4, PipelineMesh.ofStages(List.of(new StageShape(2, 1, false), new StageShape(1, 2, false))), "1f1b", 1, 4,
+        STEPS, false);
+    check(4, PipelineMesh.ofStages(List.of(new StageShape(1, 2, true), new StageShape(2, 1, false),
+        new StageShape(1, 1, false))), "gpipe", 1, 4, STEPS / 2, false);
   }
 
   @Test

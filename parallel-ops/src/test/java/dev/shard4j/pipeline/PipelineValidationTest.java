@@ -55,6 +55,16 @@ class PipelineValidationTest {
   }
 
   @Test
+  void aTiedHeadNeedsFirstAndLastStageOfTheSameShape() {
+    PipelineMesh mesh = PipelineMesh.ofStages(List.of(new StageShape(2, 1, false), new StageShape(1, 2, false)));
+    assertEquals("pipeline: a tied LM head needs the first and last stage to have the same shape, got dp=2,tp=1 and "
+        + "dp=1,tp=2; untie the head or match them", error(PipelineRuns.config(TWO_LAYERS, mesh, "1f1b", 1, 4)));
+    PipelineMesh threeRows = PipelineMesh.ofStages(List.of(new StageShape(1, 1, false), new StageShape(3, 1, false)));
+    assertEquals("pipeline: batch=8 is not divisible by dp=3 on stage 1",
+        error(PipelineRuns.config(TWO_LAYERS.withTiedLmHead(false), threeRows, "1f1b", 1, 4)));
+  }
+
+  @Test
   void meshAndScheduleNames() {
     assertEquals(PipelineMesh.of(2, 2, 1), PipelineMesh.parse("pp=2,dp=2"));
     assertEquals(new PipelineMesh(2, 1, 2, true), PipelineMesh.parse("pp=2, tp=2, sp"));
