@@ -127,8 +127,18 @@ public final class StageMap {
   public String toString() {
     StringBuilder b = new StringBuilder("StageMap[");
     for (int s = 0; s < ranges.size(); s++) {
-      b.append(s == 0 ? "" : ", ").append(hasEmbedding(s) ? "emb+" : "").append("blocks ").append(firstBlock(s))
-          .append("..").append(endBlock(s) - 1).append(hasHead(s) ? "+head" : "");
+      List<String> parts = new ArrayList<>();
+      if (hasEmbedding(s)) {
+        parts.add("embedding");
+      }
+      if (endBlock(s) > firstBlock(s)) {
+        parts.add(endBlock(s) - firstBlock(s) == 1 ? "blocks." + firstBlock(s)
+            : "blocks." + firstBlock(s) + "-" + (endBlock(s) - 1));
+      }
+      if (hasHead(s)) {
+        parts.add("head");
+      }
+      b.append(s == 0 ? "" : ", ").append(String.join("+", parts));
     }
     return b.append(']').toString();
   }

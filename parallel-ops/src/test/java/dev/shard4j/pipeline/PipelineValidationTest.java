@@ -51,7 +51,7 @@ class PipelineValidationTest {
         + "stages", error(base.withStageMap(List.of(List.of(0), List.of(1, 2), List.of(3)))));
     // a valid uneven map is accepted
     StageMap ok = base.withStageMap(List.of(List.of(0), List.of(1, 2, 3))).validate().stageMap();
-    assertEquals("StageMap[emb+blocks 0..-1, blocks 0..1+head]", ok.toString());
+    assertEquals("StageMap[embedding, blocks.0-1+head]", ok.toString());
   }
 
   @Test
