@@ -20,7 +20,9 @@ import java.util.Map;
  * Runs one rank's program of a {@link Schedule} for one training step: receives, forwards, sends, backwards and
  * frees micro-batches on its model chunks, and calls back for the step-wide instructions. Activations go to the
  * next virtual stage with asynchronous sends on the boundary's activation channel; gradients come back on the
- * gradient channel; receives block until the data is there. The head stage back-propagates each micro-batch's
+ * gradient channel. Each finished receive pre-posts the next one on its channel (asynchronously, when its
+ * micro-batch can hold it), so data lands while the rank computes; a receive waits only if its data is late. The
+ * head stage back-propagates each micro-batch's
  * loss scaled by {@code 1/m}, so the accumulated gradients are those of the mean over the whole batch. Records a
  * {@link TraceEvent} per instruction and the peak number of micro-batches (and tensors) held. Owns its slots
  * (close it), not the stages or groups; one rank's thread.
@@ -46,7 +48,9 @@ public final class PipelineExecutor implements AutoCloseable {
   private final ArrayDeque<MicroBatchSlot> idle = new ArrayDeque<>();
   private final List<TraceEvent> trace = new ArrayList<>();
   private final List<PendingSend> outbox = new ArrayList<>();
+  private final Map<Instruction, Posted> posted = new HashMap<>();
   private int slotsMade;
+  private int forwarded;
   private int peakMicroBatches;
   private int peakHeldTensors;
   private boolean countTensors;
@@ -86,10 +90,15 @@ public final class PipelineExecutor implements AutoCloseable {
     }
     double[] loss = new double[1];
     try {
-      for (Instruction in : schedule.program(stage)) {
+      List<Instruction> program = schedule.program(stage);
+      for (int i = 0; i < program.size(); i++) {
+        Instruction in = program.get(i);
         long t0 = System.nanoTime();
         execute(in, ids, targets, loss);
         trace.add(new TraceEvent(rank, stage, step, in, t0, System.nanoTime()));
+        if (in.op() == Op.RECV_ACT || in.op() == Op.RECV_GRAD) {
+          prePostNext(program, i, ids);
+        }
         drainOutbox(false);
       }
     } finally {
@@ -119,10 +128,7 @@ public final class PipelineExecutor implements AutoCloseable {
     MicroBatchSlot slot = slot(c, mb, op == Op.RECV_ACT || (op == Op.FORWARD && vs == 0));
     int m = schedule.microBatches();
     switch (op) {
-      case RECV_ACT -> slot.run(() -> {
-        int b = vs - 1;
-        slot.input = Variable.leaf(receive(groups.activationChannel(b), b, groups.fromStage(b), ids[mb]), true);
-      });
+      case RECV_ACT -> slot.input = Variable.leaf(receive(in, slot, ids), true);
       case FORWARD -> {
         slot.run(() -> {
           slot.output = chunk.forward(slot.input, ids[mb], targets[mb]);
@@ -130,8 +136,8 @@ public final class PipelineExecutor implements AutoCloseable {
             loss[0] += slot.output.value().item() / m;
           }
         });
-        int held = live.size();
-        peakMicroBatches = Math.max(peakMicroBatches, held);
+        forwarded++;
+        peakMicroBatches = Math.max(peakMicroBatches, forwarded);
         if (countTensors) {
           int tensors = 0;
           for (MicroBatchSlot s : live.values()) {
@@ -146,8 +152,7 @@ public final class PipelineExecutor implements AutoCloseable {
           slot.sends.add(p.work());
         }
       });
-      case RECV_GRAD -> slot.run(() ->
-          slot.outputGrad = receive(groups.gradientChannel(vs), vs, groups.toStage(vs), ids[mb]));
+      case RECV_GRAD -> slot.outputGrad = receive(in, slot, ids);
       case BACKWARD -> slot.run(() -> {
         if (chunk.hasHead()) {
           float[] seed = new float[(int) slot.output.value().numel()];
@@ -171,6 +176,7 @@ public final class PipelineExecutor implements AutoCloseable {
         }
       });
       case FREE -> {
+        forwarded--;
         slot.free();
         live.remove(key(c, mb));
         idle.push(slot);
@@ -180,12 +186,15 @@ public final class PipelineExecutor implements AutoCloseable {
     }
   }
 
+  /** Receives posted for one instruction: the pieces, their buffers and the pending operations. */
+  private record Posted(List<BoundaryTransfer.Piece> pieces, List<Tensor> parts, List<Work> works, long[] block) {}
+
   /**
-   * Receives this rank's block of a micro-batch activation (or gradient) over {@code channel} of boundary
-   * {@code b} from the ranks of stage {@code fromStage} that hold its parts, and assembles it; {@code ids} is this
-   * rank's (rows, seq) micro-batch. The result belongs to the current scope.
+   * Posts (asynchronously) the receives of this rank's block of a micro-batch activation (or gradient) over
+   * {@code channel} of boundary {@code b} from the ranks of stage {@code fromStage} that hold its parts;
+   * {@code ids} is this rank's (rows, seq) micro-batch. Buffers belong to the current scope.
    */
-  private Tensor receive(Communicator channel, int b, int fromStage, Tensor ids) {
+  private Posted post(Communicator channel, int b, int fromStage, Tensor ids) {
     StageShape mine = groups.shape();
     StageShape src = groups.mesh().stage(fromStage);
     long seq = ids.dim(1);
@@ -195,12 +204,21 @@ public final class PipelineExecutor implements AutoCloseable {
     List<BoundaryTransfer.Piece> pieces = BoundaryTransfer.receives(BoundaryTransfer.plan(src, mine, seq, rows),
         groups.localRank());
     List<Tensor> parts = new ArrayList<>();
+    List<Work> works = new ArrayList<>();
     for (BoundaryTransfer.Piece p : pieces) {
       Tensor buf = Tensor.empty(Shape.of(p.block()[1], p.block()[3], dModel), DType.F32, device);
-      channel.recv(buf, groups.channelRank(b, fromStage, p.src()));
+      works.add(channel.recvAsync(buf, groups.channelRank(b, fromStage, p.src())));
       parts.add(buf);
     }
-    if (parts.size() == 1 && java.util.Arrays.equals(pieces.get(0).block(), block)) {
+    return new Posted(pieces, parts, works, block);
+  }
+
+  /** Waits for posted receives and assembles the block; the result belongs to the current scope. */
+  private static Tensor finish(Posted posted) {
+    posted.works().forEach(Work::await);
+    List<BoundaryTransfer.Piece> pieces = posted.pieces();
+    List<Tensor> parts = posted.parts();
+    if (parts.size() == 1 && java.util.Arrays.equals(pieces.get(0).block(), posted.block())) {
       return parts.get(0);
     }
     // the pieces tile this rank's block as a grid: rows within each sequence range, then the ranges
@@ -218,6 +236,51 @@ public final class PipelineExecutor implements AutoCloseable {
       i += band.size();
     }
     return bands.size() == 1 ? bands.get(0) : TensorOps.concat(0, bands.toArray(new Tensor[0]));
+  }
+
+  /**
+   * Pre-posts the receive that follows instruction {@code index} on the same channel, if its micro-batch can hold
+   * it now (a gradient needs its micro-batch forwarded): the data then lands while this rank computes.
+   */
+  private void prePostNext(List<Instruction> program, int index, Tensor[] ids) {
+    Instruction done = program.get(index);
+    for (int k = index + 1; k < program.size(); k++) {
+      Instruction next = program.get(k);
+      if (next.op() != done.op() || channelOf(next) != channelOf(done)) {
+        continue;
+      }
+      if (!posted.containsKey(next)) {
+        MicroBatchSlot slot = live.get(key(next.chunk(), next.microBatch()));
+        if (next.op() == Op.RECV_ACT || (slot != null && slot.output != null)) {
+          postFor(next, slot(next.chunk(), next.microBatch(), true), ids);
+        }
+      }
+      return;
+    }
+  }
+
+  private int channelOf(Instruction in) {
+    int vs = schedule.virtualStage(stage, in.chunk());
+    return in.op() == Op.RECV_ACT ? vs - 1 : vs;
+  }
+
+  private void postFor(Instruction in, MicroBatchSlot slot, Tensor[] ids) {
+    int b = channelOf(in);
+    Tensor mbIds = ids[in.microBatch()];
+    slot.run(() -> posted.put(in, in.op() == Op.RECV_ACT
+        ? post(groups.activationChannel(b), b, groups.fromStage(b), mbIds)
+        : post(groups.gradientChannel(b), b, groups.toStage(b), mbIds)));
+  }
+
+  /** Finishes the receive of {@code in} (posting it first if it was not pre-posted) on its slot's thread. */
+  private Tensor receive(Instruction in, MicroBatchSlot slot, Tensor[] ids) {
+    if (!posted.containsKey(in)) {
+      postFor(in, slot, ids);
+    }
+    Posted p = posted.remove(in);
+    Tensor[] out = new Tensor[1];
+    slot.run(() -> out[0] = finish(p));
+    return out[0];
   }
 
   /**
