@@ -128,11 +128,6 @@ public final class GptStage extends Module {
     return VocabParallelCrossEntropy.apply(tp, flat, targetsT, vocabStart);
   }
 
-  /** The activation shape stages exchange for a micro-batch of (batch, seq) tokens: (seq_local, batch, C). */
-  public static Shape activationShape(GptConfig config, TensorParallel tp, long batch, long seq) {
-    return Shape.of(tp.localSequence(seq), batch, config.dModel());
-  }
-
   private static Tensor positions(TensorParallel tp, long t, long batch, Device device) {
     long start = tp.sequenceStart(t);
     int local = (int) tp.localSequence(t);

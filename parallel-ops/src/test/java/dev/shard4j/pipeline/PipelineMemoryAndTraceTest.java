@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shard4j.collectives.local.LocalCluster;
+import dev.shard4j.tensor.CpuRuntime;
+import dev.shard4j.tensor.Scope;
+import dev.shard4j.tensor.Tensor;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +44,37 @@ class PipelineMemoryAndTraceTest {
     }
     for (int s = 0; s < STEPS; s++) {
       assertEquals(gpipe.losses()[s], oneF.losses()[s], 1e-5 * Math.abs(gpipe.losses()[s]), "step " + s);
+    }
+  }
+
+  private static int[] heldTensors(String schedule, int p, int m) {
+    PipelineConfig c = PipelineRuns.config(PipelineRuns.model(4), PipelineMesh.of(p, 1, 1), schedule, 1, m);
+    int[] peaks = new int[p];
+    LocalCluster.run(p, comm -> {
+      CpuRuntime.setThreads(1);
+      try (PipelineTrainer t = new PipelineTrainer(comm, c); Scope scope = Scope.open()) {
+        t.executor().setCountTensors(true);
+        Tensor[] b = PipelineRuns.batch(0, 512);
+        t.step(b[0], b[1]);
+        peaks[comm.rank()] = t.executor().peakHeldTensors();
+      }
+    });
+    return peaks;
+  }
+
+  @Test
+  void savedActivationTensorsScaleWithTheMicroBatchesInFlight() {
+    // every micro-batch's forward saves the same k tensors; on the first stage GPipe's peak comes after all 8
+    // forwards (8k), 1F1B's with p = 4 in flight, plus at most the one gradient buffer pre-posted for the next
+    // backward (4k or 4k + 1)
+    int[] gpipe = heldTensors("gpipe", 4, 8);
+    int[] oneF = heldTensors("1f1b", 4, 8);
+    String both = "gpipe " + java.util.Arrays.toString(gpipe) + " 1f1b " + java.util.Arrays.toString(oneF);
+    assertEquals(0, gpipe[0] % 8, both);
+    int k = gpipe[0] / 8;
+    assertTrue(k > 0 && (oneF[0] == 4 * k || oneF[0] == 4 * k + 1), both);
+    for (int r = 0; r < 4; r++) {
+      assertTrue(gpipe[r] > oneF[r], "rank " + r + ": gpipe " + gpipe[r] + " 1f1b " + oneF[r]);
     }
   }
 
