@@ -14,7 +14,9 @@ import java.util.List;
  * command line and benchmarks. Every rank builds a {@link PipelineTrainer}, takes {@code steps} steps on the batches
  * from a {@link BatchSource}, and the run returns the loss per step, the measured and theoretical bubble and the
  * peak micro-batches each rank held; with a trace path it writes the Chrome trace JSON there and a Gantt chart of
- * the last step beside it ({@code .png}). Stateless; any thread (blocks until the run ends).
+ * the last step beside it ({@code .png}). Ranks share the machine's cores, so each runs its kernels on one thread
+ * ({@code CpuRuntime.setThreads(1)}, which stays set after the run). Stateless; any thread (blocks until the run
+ * ends).
  */
 public final class PipelineRun {
   /** Supplies the global batch of a step: {ids, targets}, both (batch, T) i32, freed by the caller's scope. */
