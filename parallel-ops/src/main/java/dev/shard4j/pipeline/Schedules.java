@@ -15,7 +15,7 @@ import java.util.Locale;
 public final class Schedules {
   private Schedules() {}
 
-  /** The schedule called {@code name} ({@code gpipe}, {@code 1f1b}, {@code interleaved}); chunks only for interleaved. */
+  /** The schedule called {@code name}: {@code gpipe}, {@code 1f1b} or {@code interleaved} (chunks > 1 only here). */
   public static Schedule byName(String name, int stages, int chunks, int microBatches) {
     String n = name == null ? "" : name.toLowerCase(Locale.ROOT);
     if (!n.equals("interleaved") && chunks != 1) {
