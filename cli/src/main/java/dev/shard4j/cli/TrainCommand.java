@@ -55,6 +55,20 @@ public final class TrainCommand implements Callable<Integer> {
       + "--mesh/--zero/--sp; multi-stage and mixed-role plans are rejected with the ops that need support.")
   Path planFile;
 
+  @Option(names = "--schedule", description = "Pipeline schedule for pp > 1: gpipe, 1f1b, interleaved "
+      + "(default: ${DEFAULT-VALUE}).")
+  String schedule = "1f1b";
+
+  @Option(names = "--chunks", description = "Model chunks per rank for the interleaved schedule (default: 2).")
+  Integer chunks;
+
+  @Option(names = "--microbatches", description = "Micro-batches per step for pp > 1 (default: ${DEFAULT-VALUE}).")
+  int microBatches = 4;
+
+  @Option(names = "--trace", description = "For pp > 1: write the Chrome/Perfetto trace JSON here and a Gantt PNG "
+      + "beside it.")
+  Path trace;
+
   @Option(names = "--bf16", description = "Mixed precision for GPTs: bf16 GEMM inputs, fp32 master weights.")
   boolean bf16;
 
@@ -105,8 +119,13 @@ public final class TrainCommand implements Callable<Integer> {
         zeroStage = l.zeroStage();
       }
       if (m.pp() != 1) {
-        throw new UnsupportedOperationException("train: pipeline parallelism (pp=" + m.pp() + ") is not wired into "
-            + "`shard4j train` yet; use dp and tp");
+        if (rayAddress != null || zeroStage != 0 || bf16) {
+          throw new UnsupportedOperationException("train: pipeline parallelism (pp=" + m.pp() + ") runs on the local "
+              + "backend in fp32 without ZeRO; drop --ray, --zero and --bf16");
+        }
+        int v = chunks != null ? chunks : schedule.equals("interleaved") ? 2 : 1;
+        return PipelineTrainJob.run(model.cliName(), m, sp, schedule, v, microBatches, batch, steps,
+            learningRate != null ? learningRate : 3e-3f, trace, plot, System.out);
       }
       boolean onRay = rayAddress != null;
       if (onRay && !(rayCpusPerRank > 0)) {
