@@ -1,0 +1,112 @@
+package dev.shard4j.autoshard;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Exact minimiser of an intra-op problem's objective without the memory constraint, by variable elimination
+ * (min-sum dynamic programming over the node graph, eliminating a node of least degree first). Runs in time
+ * exponential only in the width of the elimination order, which is small for layer graphs (chains with residual
+ * edges). Returns null when an intermediate table would exceed {@code maxTableEntries}, so the caller can fall back
+ * to the ILP. Pure and thread-safe.
+ */
+final class EliminationIntraOpSolver {
+    private final long maxTableEntries;
+
+    EliminationIntraOpSolver(long maxTableEntries) { this.maxTableEntries = maxTableEntries; }
+
+    private static final class Factor {
+        final int[] vars;
+        final double[] table;
+
+        Factor(int[] vars, double[] table) { this.vars = vars; this.table = table; }
+    }
+
+    /** The cost-minimal assignment ignoring memory, or null when the elimination is too wide. */
+    int[] solve(IntraOpProblem p) {
+        int n = p.nodes().size();
+        int[] dom = new int[n];
+        for (int i = 0; i < n; i++) dom[i] = p.nodes().get(i).cost().length;
+        List<Factor> factors = new ArrayList<>();
+        for (int i = 0; i < n; i++) factors.add(new Factor(new int[] {i}, p.nodes().get(i).cost().clone()));
+        List<Set<Integer>> adj = new ArrayList<>();
+        for (int i = 0; i < n; i++) adj.add(new HashSet<>());
+        for (IntraOpProblem.Edge e : p.edges()) {
+            double[] t = new double[dom[e.u()] * dom[e.v()]];
+            for (int a = 0; a < dom[e.u()]; a++) for (int b = 0; b < dom[e.v()]; b++) t[a * dom[e.v()] + b] = e.cost()[a][b];
+            factors.add(new Factor(new int[] {e.u(), e.v()}, t));
+            adj.get(e.u()).add(e.v());
+            adj.get(e.v()).add(e.u());
+        }
+        boolean[] gone = new boolean[n];
+        int[] order = new int[n];
+        int[][] scopes = new int[n][];
+        int[][] argmin = new int[n][];
+        for (int step = 0; step < n; step++) {
+            int x = -1;
+            long bestSize = Long.MAX_VALUE;
+            for (int i = 0; i < n; i++) {
+                if (gone[i]) continue;
+                long size = dom[i];
+                for (int j : adj.get(i)) size *= dom[j];
+                if (size < bestSize) { bestSize = size; x = i; }
+            }
+            if (bestSize > maxTableEntries) return null;
+            int[] scope = adj.get(x).stream().mapToInt(Integer::intValue).sorted().toArray();
+            List<Factor> touching = new ArrayList<>();
+            List<Factor> rest = new ArrayList<>();
+            for (Factor f : factors) (contains(f.vars, x) ? touching : rest).add(f);
+            long entries = 1;
+            for (int v : scope) entries *= dom[v];
+            double[] table = new double[(int) entries];
+            int[] arg = new int[(int) entries];
+            int[] assign = new int[n];
+            for (int idx = 0; idx < entries; idx++) {
+                int r = idx;
+                for (int k = scope.length - 1; k >= 0; k--) { assign[scope[k]] = r % dom[scope[k]]; r /= dom[scope[k]]; }
+                double best = Double.POSITIVE_INFINITY;
+                int bestX = 0;
+                for (int xv = 0; xv < dom[x]; xv++) {
+                    assign[x] = xv;
+                    double s = 0;
+                    for (Factor f : touching) s += f.table[index(f.vars, assign, dom)];
+                    if (s < best) { best = s; bestX = xv; }
+                }
+                table[idx] = best;
+                arg[idx] = bestX;
+            }
+            rest.add(new Factor(scope, table));
+            factors = rest;
+            for (int v : scope) {
+                adj.get(v).remove(x);
+                for (int w : scope) if (w != v) adj.get(v).add(w);
+            }
+            adj.get(x).clear();
+            gone[x] = true;
+            order[step] = x;
+            scopes[step] = scope;
+            argmin[step] = arg;
+        }
+        int[] choice = new int[n];
+        for (int step = n - 1; step >= 0; step--) {
+            int[] scope = scopes[step];
+            int idx = 0;
+            for (int v : scope) idx = idx * dom[v] + choice[v];
+            choice[order[step]] = argmin[step][idx];
+        }
+        return choice;
+    }
+
+    private static boolean contains(int[] a, int x) {
+        for (int v : a) if (v == x) return true;
+        return false;
+    }
+
+    private static int index(int[] vars, int[] assign, int[] dom) {
+        int idx = 0;
+        for (int v : vars) idx = idx * dom[v] + assign[v];
+        return idx;
+    }
+}
