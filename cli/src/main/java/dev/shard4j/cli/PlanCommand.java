@@ -54,6 +54,10 @@ public final class PlanCommand implements Callable<Integer> {
       + "identical layers into one shared assignment.")
   boolean exactLayers;
 
+  @Option(names = "--exact-memory", description = "Use the exact ILP (not Lagrangian memory pricing) when the "
+      + "cheapest sharding of a stage does not fit memory.")
+  boolean exactMemory;
+
   @Option(names = "--threads", description = "Threads for independent intra-op solves (default: all processors).")
   int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
 
@@ -78,7 +82,7 @@ public final class PlanCommand implements Callable<Integer> {
     }
     AutoShardOptions d = AutoShardOptions.defaults();
     AutoShardOptions options = new AutoShardOptions(microBatches, schedule, d.stateBytesPerParam(),
-        d.memoryFraction(), d.allowZero(), ilpSeconds, d.ilpWorkers(), layerUnits, !exactLayers, threads);
+        d.memoryFraction(), d.allowZero(), ilpSeconds, d.ilpWorkers(), layerUnits, !exactLayers, threads, !exactMemory);
     Graph graph = gpt.graph(microBatchSize).build();
     System.out.printf(Locale.ROOT, "model   : %s, %d layers, d=%d, %d heads, vocab %d, seq %d: %.2fB parameters%n",
         gpt.name(), gpt.layers(), gpt.dModel(), gpt.heads(), gpt.vocab(), gpt.seq(), gpt.parameters() / 1e9);

@@ -20,10 +20,13 @@ package dev.shard4j.autoshard;
  *                               costs count the run length (one shared assignment for the run, see
  *                               {@link FoldedSlice}); false solves every layer's ops in one exact ILP
  * @param planningThreads        threads solving independent intra-op problems at once
+ * @param priceMemory            when a problem's cost-optimal assignment does not fit memory, solve it by
+ *                               Lagrangian pricing of memory (fast, with a reported optimality gap) instead of the
+ *                               exact ILP
  */
 public record AutoShardOptions(int microBatches, String schedule, double stateBytesPerParam, double memoryFraction,
                                boolean allowZero, double ilpTimeLimitSeconds, int ilpWorkers, int layerUnits,
-                               boolean foldRepeatedLayers, int planningThreads) {
+                               boolean foldRepeatedLayers, int planningThreads, boolean priceMemory) {
     public AutoShardOptions {
         if (microBatches <= 0) throw new IllegalArgumentException("microBatches must be positive: " + microBatches);
         if (!schedule.equals("1F1B") && !schedule.equals("GPipe")) {
@@ -38,7 +41,7 @@ public record AutoShardOptions(int microBatches, String schedule, double stateBy
     public AutoShardOptions(int microBatches, String schedule, double stateBytesPerParam, double memoryFraction,
                             boolean allowZero, double ilpTimeLimitSeconds, int ilpWorkers) {
         this(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero, ilpTimeLimitSeconds, ilpWorkers,
-                8, true, Math.max(1, Runtime.getRuntime().availableProcessors()));
+                8, true, Math.max(1, Runtime.getRuntime().availableProcessors()), true);
     }
 
     /**
@@ -50,30 +53,36 @@ public record AutoShardOptions(int microBatches, String schedule, double stateBy
     /** A copy with another micro-batch count. */
     public AutoShardOptions withMicroBatches(int b) {
         return new AutoShardOptions(b, schedule, stateBytesPerParam, memoryFraction, allowZero, ilpTimeLimitSeconds,
-                ilpWorkers, layerUnits, foldRepeatedLayers, planningThreads);
+                ilpWorkers, layerUnits, foldRepeatedLayers, planningThreads, priceMemory);
     }
 
     /** A copy with another schedule. */
     public AutoShardOptions withSchedule(String s) {
         return new AutoShardOptions(microBatches, s, stateBytesPerParam, memoryFraction, allowZero, ilpTimeLimitSeconds,
-                ilpWorkers, layerUnits, foldRepeatedLayers, planningThreads);
+                ilpWorkers, layerUnits, foldRepeatedLayers, planningThreads, priceMemory);
     }
 
     /** A copy with another bound on the number of layer units of the inter-op DP. */
     public AutoShardOptions withLayerUnits(int k) {
         return new AutoShardOptions(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero,
-                ilpTimeLimitSeconds, ilpWorkers, k, foldRepeatedLayers, planningThreads);
+                ilpTimeLimitSeconds, ilpWorkers, k, foldRepeatedLayers, planningThreads, priceMemory);
     }
 
     /** A copy that folds (true) or solves exactly (false) runs of identical layers. */
     public AutoShardOptions withFoldRepeatedLayers(boolean fold) {
         return new AutoShardOptions(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero,
-                ilpTimeLimitSeconds, ilpWorkers, layerUnits, fold, planningThreads);
+                ilpTimeLimitSeconds, ilpWorkers, layerUnits, fold, planningThreads, priceMemory);
+    }
+
+    /** A copy that prices memory (true) or runs the exact ILP (false) when the cost optimum does not fit. */
+    public AutoShardOptions withPriceMemory(boolean price) {
+        return new AutoShardOptions(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero,
+                ilpTimeLimitSeconds, ilpWorkers, layerUnits, foldRepeatedLayers, planningThreads, price);
     }
 
     /** A copy with another number of planning threads. */
     public AutoShardOptions withPlanningThreads(int n) {
         return new AutoShardOptions(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero,
-                ilpTimeLimitSeconds, ilpWorkers, layerUnits, foldRepeatedLayers, n);
+                ilpTimeLimitSeconds, ilpWorkers, layerUnits, foldRepeatedLayers, n, priceMemory);
     }
 }

@@ -58,7 +58,8 @@ public final class AutoSharder {
         Map<String, Future<Outcome>> byKey = new LinkedHashMap<>();
         Map<String, Double> cheapBound = new HashMap<>();
         List<Object[]> cells = new ArrayList<>(); // {first unit, last unit, submesh index, mesh, key}
-        AtomicInteger eliminations = new AtomicInteger();
+        AtomicInteger eliminations = new AtomicInteger(), priced = new AtomicInteger();
+        AtomicLong maxGap = new AtomicLong(Double.doubleToLongBits(0));
         AtomicInteger solves = new AtomicInteger(), prunedMemory = new AtomicInteger(), prunedMesh = new AtomicInteger();
         AtomicInteger maxNodes = new AtomicInteger(), maxVars = new AtomicInteger();
         AtomicLong ilpNanos = new AtomicLong(), maxIlpNanos = new AtomicLong();
@@ -107,6 +108,19 @@ public final class AutoSharder {
                                     double paramMem = fs.problem(cm, options, 0, budget).memory(free);
                                     return new Outcome(new InterOpSolver.StageOption(p.cost(free), paramMem,
                                             p.memory(free) - paramMem, new Config(mesh, p, free)), minMem);
+                                }
+                                if (free != null && options.priceMemory()) {
+                                    EliminationIntraOpSolver.Priced pr = elimination.solvePriced(p, 12);
+                                    if (pr != null) {
+                                        priced.incrementAndGet();
+                                        double gap = (pr.cost() - pr.lowerBound()) / pr.cost();
+                                        maxGap.accumulateAndGet(Double.doubleToLongBits(gap),
+                                                (x, y) -> Double.longBitsToDouble(x) >= Double.longBitsToDouble(y) ? x : y);
+                                        double paramMem = fs.problem(cm, options, 0, budget).memory(pr.choice());
+                                        double mem = p.memory(pr.choice());
+                                        return new Outcome(new InterOpSolver.StageOption(pr.cost(), paramMem,
+                                                mem - paramMem, new Config(mesh, p, pr.choice())), minMem);
+                                    }
                                 }
                                 long s0 = System.nanoTime();
                                 IntraOpSolution sol;
@@ -174,7 +188,8 @@ public final class AutoSharder {
                 device += submeshes.get(s.submesh()).devices();
             }
             PlanningStats stats = new PlanningStats(K, cells.size(), byKey.size() + cheapBound.size(),
-                    prunedMemory.get(), prunedMesh.get(), eliminations.get(), solves.get(), ilpNanos.get() / 1e9, maxIlpNanos.get() / 1e9,
+                    prunedMemory.get(), prunedMesh.get(), eliminations.get(), priced.get(),
+                    Double.longBitsToDouble(maxGap.get()), solves.get(), ilpNanos.get() / 1e9, maxIlpNanos.get() / 1e9,
                     maxNodes.get(), maxVars.get(), dpSeconds, (System.nanoTime() - t0) / 1e9);
             return new Result(new Plan("auto", options.schedule(), options.microBatches(), stages), stats);
         } finally {

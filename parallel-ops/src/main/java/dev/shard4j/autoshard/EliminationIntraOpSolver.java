@@ -24,6 +24,57 @@ final class EliminationIntraOpSolver {
         Factor(int[] vars, double[] table) { this.vars = vars; this.table = table; }
     }
 
+    /**
+     * A memory-feasible assignment by Lagrangian relaxation: the memory constraint moves into the objective with
+     * price mu (cost + mu * memory / budget), each priced problem is solved exactly by elimination, and mu is
+     * bisected to the cheapest assignment that fits. {@code lowerBound} is the best dual bound
+     * max_mu (priced optimum - mu), so {@code cost - lowerBound} bounds the distance to the ILP optimum.
+     */
+    record Priced(int[] choice, double cost, double lowerBound) {}
+
+    /** See {@link Priced}; null when an elimination is too wide or nothing fits. */
+    Priced solvePriced(IntraOpProblem p, int bisections) {
+        double[] state = {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}; // best cost, best lower bound
+        int[][] best = {null};
+        double lo = 0, hi = 1e-9;
+        boolean found = false;
+        for (int g = 0; g < 80 && !found; g++) {
+            Boolean fits = probe(p, hi, state, best);
+            if (fits == null) return null;
+            if (fits) found = true;
+            else { lo = hi; hi *= 16; }
+        }
+        if (!found) return null;
+        for (int b = 0; b < bisections; b++) {
+            double mid = lo == 0 ? hi / 16 : Math.sqrt(lo * hi);
+            Boolean fits = probe(p, mid, state, best);
+            if (fits == null) return null;
+            if (fits) hi = mid; else lo = mid;
+        }
+        return new Priced(best[0], state[0], state[1]);
+    }
+
+    /** Solves with price mu (seconds per budget); updates best cost/choice and the dual bound; null: too wide. */
+    private Boolean probe(IntraOpProblem p, double mu, double[] state, int[][] best) {
+        int[] c = solve(priced(p, mu / p.memoryBudget()));
+        if (c == null) return null;
+        double cost = p.cost(c), mem = p.memory(c);
+        state[1] = Math.max(state[1], cost + mu * (mem / p.memoryBudget() - 1));
+        boolean fits = mem <= p.memoryBudget();
+        if (fits && cost < state[0]) { state[0] = cost; best[0] = c; }
+        return fits;
+    }
+
+    private static IntraOpProblem priced(IntraOpProblem p, double pricePerByte) {
+        List<IntraOpProblem.Node> nodes = new ArrayList<>();
+        for (IntraOpProblem.Node n : p.nodes()) {
+            double[] c = n.cost().clone();
+            for (int k = 0; k < c.length; k++) c[k] += pricePerByte * n.memory()[k];
+            nodes.add(new IntraOpProblem.Node(n.ops(), n.strategies(), c, n.memory()));
+        }
+        return new IntraOpProblem(nodes, p.edges(), p.memoryBudget());
+    }
+
     /** The cost-minimal assignment ignoring memory, or null when the elimination is too wide. */
     int[] solve(IntraOpProblem p) {
         int n = p.nodes().size();

@@ -13,6 +13,10 @@ import java.util.Locale;
  * @param prunedMesh       distinct problems dropped because a mesh axis can split no index of the slice
  * @param solvedByElimination distinct problems whose unconstrained optimum (exact, by variable elimination)
  *                         fits the memory budget, which makes it the constrained optimum without an ILP
+ * @param solvedByPricing  distinct problems whose unconstrained optimum does not fit, solved by Lagrangian
+ *                         pricing of memory (exact eliminations, bisected price); not proven optimal
+ * @param maxPricingGap    largest relative gap (cost - dual bound) / cost over the priced solves: an upper bound
+ *                         on how far each is from its ILP optimum
  * @param ilpSolves        ILP solves run (problems whose unconstrained optimum does not fit)
  * @param ilpSeconds       wall-clock seconds summed over ILP solves (over all planning threads)
  * @param maxIlpSeconds    the slowest single solve
@@ -22,14 +26,15 @@ import java.util.Locale;
  * @param totalSeconds     wall-clock seconds of the whole call
  */
 public record PlanningStats(int layerUnits, int stageCandidates, int distinctProblems, int prunedMemory,
-                            int prunedMesh, int solvedByElimination, int ilpSolves, double ilpSeconds, double maxIlpSeconds, int maxNodes,
+                            int prunedMesh, int solvedByElimination, int solvedByPricing, double maxPricingGap, int ilpSolves, double ilpSeconds, double maxIlpSeconds, int maxNodes,
                             int maxStrategyVariables, double dpSeconds, double totalSeconds) {
     /** One line for logs. */
     public String summary() {
         return String.format(Locale.ROOT, "%d layer units, %d stage candidates, %d distinct intra-op problems "
-                        + "(%d pruned for memory, %d for idle mesh axes, %d exact by elimination), %d ILP solves in %.1f s (slowest %.2f s, "
+                        + "(%d pruned for memory, %d for idle mesh axes, %d exact by elimination, %d by memory pricing with gap <= %.2f%%), %d ILP solves in %.1f s (slowest %.2f s, "
                         + "largest %d nodes / %d strategy variables), DP %.2f s, total %.1f s",
-                layerUnits, stageCandidates, distinctProblems, prunedMemory, prunedMesh, solvedByElimination, ilpSolves, ilpSeconds,
+                layerUnits, stageCandidates, distinctProblems, prunedMemory, prunedMesh, solvedByElimination, solvedByPricing,
+                maxPricingGap * 100, ilpSolves, ilpSeconds,
                 maxIlpSeconds, maxNodes, maxStrategyVariables, dpSeconds, totalSeconds);
     }
 }
