@@ -24,18 +24,18 @@ public final class PlannerTable {
     System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (String kind : new String[] {"h100", "v100"}) {
       if (!which.equals("both") && !which.equals(kind)) continue;
-      gpt(kind, "gpt3-1.3b", 8);
-      gpt(kind, "gpt3-2.6b", 16);
-      gpt(kind, "gpt3-6.7b", 32);
-      gpt(kind, "gpt3-15b", 64);
-      gpt(kind, "gpt3-39b", 64);
+      gpt(kind, "gpt3-1.3b", 8, 8);
+      gpt(kind, "gpt3-2.6b", 16, 16);
+      gpt(kind, "gpt3-6.7b", 32, 32);
+      gpt(kind, "gpt3-15b", 64, 64);
+      gpt(kind, "gpt3-39b", 64, 16);
       moe(kind, 16);
     }
   }
 
-  private static void gpt(String kind, String model, int gpus) {
+  private static void gpt(String kind, String model, int gpus, int microBatchSize) {
     ModelPresets.Gpt m = ModelPresets.gpt(model);
-    row(kind, model, gpus, m.graph(gpus).build(), gpus);
+    row(kind, model, gpus, m.graph(microBatchSize).build(), microBatchSize);
   }
 
   private static void moe(String kind, int gpus) {

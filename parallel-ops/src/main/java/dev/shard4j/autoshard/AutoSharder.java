@@ -110,7 +110,7 @@ public final class AutoSharder {
                                             p.memory(free) - paramMem, new Config(mesh, p, free)), minMem);
                                 }
                                 if (free != null && options.priceMemory()) {
-                                    EliminationIntraOpSolver.Priced pr = elimination.solvePriced(p, 12);
+                                    EliminationIntraOpSolver.Priced pr = elimination.solvePriced(p, 8);
                                     if (pr != null) {
                                         priced.incrementAndGet();
                                         double gap = (pr.cost() - pr.lowerBound()) / pr.cost();

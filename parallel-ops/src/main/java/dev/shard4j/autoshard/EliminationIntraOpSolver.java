@@ -36,13 +36,16 @@ final class EliminationIntraOpSolver {
     Priced solvePriced(IntraOpProblem p, int bisections) {
         double[] state = {Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}; // best cost, best lower bound
         int[][] best = {null};
-        double lo = 0, hi = 1e-9;
+        int[] free = solve(p);
+        if (free == null) return null;
+        // start the price near the problem's own cost scale: a price of its whole cost per budget
+        double lo = 0, hi = Math.max(p.cost(free), 1e-12) * 1e-2;
         boolean found = false;
         for (int g = 0; g < 80 && !found; g++) {
             Boolean fits = probe(p, hi, state, best);
             if (fits == null) return null;
             if (fits) found = true;
-            else { lo = hi; hi *= 16; }
+            else { lo = hi; hi *= 8; }
         }
         if (!found) return null;
         for (int b = 0; b < bisections; b++) {
@@ -51,7 +54,31 @@ final class EliminationIntraOpSolver {
             if (fits == null) return null;
             if (fits) hi = mid; else lo = mid;
         }
-        return new Priced(best[0], state[0], state[1]);
+        int[] improved = improve(p, best[0]);
+        return new Priced(improved, p.cost(improved), state[1]);
+    }
+
+    /** Single-node moves that lower the cost and keep memory within budget, until none is left. */
+    static int[] improve(IntraOpProblem p, int[] start) {
+        int[] c = start.clone();
+        double cost = p.cost(c), mem = p.memory(c);
+        for (int round = 0; round < 100; round++) {
+            boolean moved = false;
+            for (int i = 0; i < c.length; i++) {
+                double[] memI = p.nodes().get(i).memory();
+                int keep = c[i];
+                for (int k = 0; k < memI.length; k++) {
+                    if (k == keep || mem - memI[keep] + memI[k] > p.memoryBudget()) continue;
+                    c[i] = k;
+                    double x = p.cost(c);
+                    if (x < cost * (1 - 1e-12)) { cost = x; mem = mem - memI[keep] + memI[k]; keep = k; moved = true; }
+                    else c[i] = keep;
+                }
+                c[i] = keep;
+            }
+            if (!moved) break;
+        }
+        return c;
     }
 
     /** Solves with price mu (seconds per budget); updates best cost/choice and the dual bound; null: too wide. */
