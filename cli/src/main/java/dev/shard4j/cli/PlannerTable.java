@@ -24,11 +24,13 @@ public final class PlannerTable {
     System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (String kind : new String[] {"h100", "v100"}) {
       if (!which.equals("both") && !which.equals(kind)) continue;
-      gpt(kind, "gpt3-1.3b", 8, 8);
-      gpt(kind, "gpt3-2.6b", 16, 16);
-      gpt(kind, "gpt3-6.7b", 32, 32);
-      gpt(kind, "gpt3-15b", 64, 64);
-      gpt(kind, "gpt3-39b", 64, 16);
+      // V100s have 16 GB: smaller micro-batches so that some grid points fit
+      boolean v100 = kind.equals("v100");
+      gpt(kind, "gpt3-1.3b", 8, v100 ? 2 : 8);
+      gpt(kind, "gpt3-2.6b", 16, v100 ? 2 : 16);
+      gpt(kind, "gpt3-6.7b", 32, v100 ? 2 : 32);
+      gpt(kind, "gpt3-15b", 64, v100 ? 2 : 64);
+      gpt(kind, "gpt3-39b", 64, v100 ? 2 : 16);
       moe(kind, 16);
     }
   }

@@ -141,15 +141,24 @@ final class EliminationIntraOpSolver {
             double[] table = new double[(int) entries];
             int[] arg = new int[(int) entries];
             int[] assign = new int[n];
+            int nt = touching.size();
+            int[] strideX = new int[nt], base = new int[nt];
+            for (int t = 0; t < nt; t++) {
+                int[] vars = touching.get(t).vars;
+                int stride = 1;
+                for (int k = vars.length - 1; k >= 0 && vars[k] != x; k--) stride *= dom[vars[k]];
+                strideX[t] = stride;
+            }
             for (int idx = 0; idx < entries; idx++) {
                 int r = idx;
                 for (int k = scope.length - 1; k >= 0; k--) { assign[scope[k]] = r % dom[scope[k]]; r /= dom[scope[k]]; }
+                assign[x] = 0;
+                for (int t = 0; t < nt; t++) base[t] = index(touching.get(t).vars, assign, dom);
                 double best = Double.POSITIVE_INFINITY;
                 int bestX = 0;
                 for (int xv = 0; xv < dom[x]; xv++) {
-                    assign[x] = xv;
                     double s = 0;
-                    for (Factor f : touching) s += f.table[index(f.vars, assign, dom)];
+                    for (int t = 0; t < nt; t++) s += touching.get(t).table[base[t] + xv * strideX[t]];
                     if (s < best) { best = s; bestX = xv; }
                 }
                 table[idx] = best;
