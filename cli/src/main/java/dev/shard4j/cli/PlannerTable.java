@@ -5,11 +5,12 @@ import dev.shard4j.autoshard.ClusterProfile;
 import dev.shard4j.autoshard.Graph;
 import dev.shard4j.autoshard.MoeGraphBuilder;
 import dev.shard4j.autoshard.PlanComparison;
+import dev.shard4j.autoshard.WideResNetGraphBuilder;
 import java.util.Locale;
 
 /**
  * Prints the "Planner at scale" table of docs/benchmarks.md: for GPT-3 1.3B to 39B on 8 to 64 GPUs and a
- * GShard-style MoE, on H100 and V100 cluster profiles, the automatic plan's simulated step time against the best
+ * GShard-style MoE and a Wide-ResNet-like conv net, on H100 and V100 cluster profiles, the automatic plan's simulated step time against the best
  * DP x TP x PP grid point and ZeRO-3, and the planning time. Run with
  * {@code java -cp cli/target/shard4j.jar dev.shard4j.cli.PlannerTable [h100|v100|both]}. Single-threaded caller.
  */
@@ -32,6 +33,7 @@ public final class PlannerTable {
       gpt(kind, "gpt3-15b", 64, v100 ? 2 : 64);
       gpt(kind, "gpt3-39b", 64, v100 ? 2 : 16);
       moe(kind, 16);
+      wrn(kind, 16);
     }
   }
 
@@ -44,6 +46,12 @@ public final class PlannerTable {
     // GShard-style: 16 blocks, d = 1024, 16 heads, one expert per GPU with FFN width 4096
     Graph g = new MoeGraphBuilder(51200, 1024, 1024, 16, 16, gpus, gpus, 4096).build();
     row(kind, "moe-16x" + gpus + "e", gpus, g, gpus);
+  }
+
+  private static void wrn(String kind, int gpus) {
+    // Wide-ResNet-like: 16 blocks of width 2048 at 16x16 pixels (1.2B parameters), 32 images per micro-batch
+    Graph g = new WideResNetGraphBuilder(32, 256, 2048, 16, 1000).build();
+    row(kind, "wrn-16x2048", gpus, g, 32);
   }
 
   private static void row(String kind, String model, int gpus, Graph g, long microBatchSize) {
