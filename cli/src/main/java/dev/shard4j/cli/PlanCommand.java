@@ -48,7 +48,7 @@ public final class PlanCommand implements Callable<Integer> {
 
   @Option(names = "--layer-units", description = "At most this many layer units for the pipeline DP "
       + "(default: ${DEFAULT-VALUE}).")
-  int layerUnits = 8;
+  int layerUnits = 16;
 
   @Option(names = "--exact-layers", description = "Solve every layer's ops in one ILP instead of folding runs of "
       + "identical layers into one shared assignment.")

@@ -41,11 +41,11 @@ public record AutoShardOptions(int microBatches, String schedule, double stateBy
     public AutoShardOptions(int microBatches, String schedule, double stateBytesPerParam, double memoryFraction,
                             boolean allowZero, double ilpTimeLimitSeconds, int ilpWorkers) {
         this(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero, ilpTimeLimitSeconds, ilpWorkers,
-                8, true, Math.max(1, Runtime.getRuntime().availableProcessors()), true);
+                16, true, Math.max(1, Runtime.getRuntime().availableProcessors()), true);
     }
 
     /**
-     * B = 8, 1F1B, 16 bytes per parameter, 90% of memory, ZeRO allowed, 10 s per ILP, 1 solver thread, 8 layer
+     * B = 8, 1F1B, 16 bytes per parameter, 90% of memory, ZeRO allowed, 10 s per ILP, 1 solver thread, 16 layer
      * units, repeated layers folded, one planning thread per available processor.
      */
     public static AutoShardOptions defaults() { return new AutoShardOptions(8, "1F1B", 16, 0.9, true, 10, 1); }

@@ -120,7 +120,13 @@ final class FoldedSlice {
             else if (lv == r0 + 1 || (lu == r0 && lv > r0 + 1)) throw new IllegalStateException("edge across the run");
             else w = 1;
             int u = to[e.u()], v = to[e.v()];
-            if (u == v) throw new IllegalStateException("folded edge onto one node");
+            if (u == v) {
+                // a layer-to-layer edge between copies of the same template node: both ends take the same
+                // strategy, so only the diagonal counts, as node cost
+                double[] c = nodes.get(u).cost();
+                for (int a = 0; a < c.length; a++) c[a] += w * e.cost()[a][a];
+                continue;
+            }
             double[][] m = edges.computeIfAbsent(((long) u << 32) | v, x -> new double[e.cost().length][e.cost()[0].length]);
             for (int a = 0; a < m.length; a++) for (int b = 0; b < m[a].length; b++) m[a][b] += w * e.cost()[a][b];
         }
