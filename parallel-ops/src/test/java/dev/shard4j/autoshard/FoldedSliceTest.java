@@ -32,6 +32,24 @@ class FoldedSliceTest {
     }
 
     @Test
+    void residualEdgeBetweenCopiesOfOneNodeFoldsIntoNodeCost() {
+        // conv net: the residual input of block i+1's conv2 node comes from block i's conv2 node
+        Graph g = new WideResNetGraphBuilder(4, 16, 32, 5, 10).build();
+        FoldedSlice fs = FoldedSlice.of(new LayerSignatures(g), 0, g.numLayers() - 1, true);
+        assertEquals(4, fs.runLength());
+        CostModel cm = new CostModel(TestGraphs.simpleCluster(4, 1, 1L << 40), new MeshShape(2, 2));
+        AutoShardOptions o = AutoShardOptions.defaults();
+        IntraOpProblem folded = fs.problem(cm, o, 1, 1e18);
+        IntraOpProblem full = IntraOpProblem.of(g, cm, o, 1, 1e18);
+        Random rnd = new Random(11);
+        for (int trial = 0; trial < 50; trial++) {
+            int[] c = new int[folded.nodes().size()];
+            for (int i = 0; i < c.length; i++) c[i] = rnd.nextInt(folded.nodes().get(i).cost().length);
+            assertEquals(full.cost(fs.expand(folded, c, full)), folded.cost(c), 1e-12 * folded.cost(c));
+        }
+    }
+
+    @Test
     void repeatedSolutionMatchesTheFullIlpOnASmallGpt() {
         // 4 blocks (blocks 2..4 fold) on a 2-device mesh: the full ILP stays small enough to prove optimality
         Graph g = gpt(4);
