@@ -5,6 +5,8 @@ import dev.shard4j.autoshard.AutoSharder;
 import dev.shard4j.autoshard.ClusterProfile;
 import dev.shard4j.autoshard.Graph;
 import dev.shard4j.autoshard.Plan;
+import dev.shard4j.autoshard.PlanComparison;
+import dev.shard4j.autoshard.PlanningStats;
 import dev.shard4j.autoshard.Simulator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,6 +46,25 @@ public final class PlanCommand implements Callable<Integer> {
   @Option(names = "--ilp-seconds", description = "Time limit of one intra-op ILP solve (default: ${DEFAULT-VALUE}).")
   double ilpSeconds = 10;
 
+  @Option(names = "--layer-units", description = "At most this many layer units for the pipeline DP "
+      + "(default: ${DEFAULT-VALUE}).")
+  int layerUnits = 16;
+
+  @Option(names = "--exact-layers", description = "Solve every layer's ops in one ILP instead of folding runs of "
+      + "identical layers into one shared assignment.")
+  boolean exactLayers;
+
+  @Option(names = "--exact-memory", description = "Use the exact ILP (not Lagrangian memory pricing) when the "
+      + "cheapest sharding of a stage does not fit memory.")
+  boolean exactMemory;
+
+  @Option(names = "--threads", description = "Threads for independent intra-op solves (default: all processors).")
+  int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+  @Option(names = "--compare", description = "Also simulate ZeRO-3 and every DP x TP x PP grid point and print "
+      + "the best.")
+  boolean compare;
+
   @Option(names = {"-o", "--out"}, description = "Where to write the plan JSON (default: ${DEFAULT-VALUE}).")
   Path out = Path.of("plan.json");
 
@@ -61,7 +82,7 @@ public final class PlanCommand implements Callable<Integer> {
     }
     AutoShardOptions d = AutoShardOptions.defaults();
     AutoShardOptions options = new AutoShardOptions(microBatches, schedule, d.stateBytesPerParam(),
-        d.memoryFraction(), d.allowZero(), ilpSeconds, d.ilpWorkers());
+        d.memoryFraction(), d.allowZero(), ilpSeconds, d.ilpWorkers(), layerUnits, !exactLayers, threads, !exactMemory);
     Graph graph = gpt.graph(microBatchSize).build();
     System.out.printf(Locale.ROOT, "model   : %s, %d layers, d=%d, %d heads, vocab %d, seq %d: %.2fB parameters%n",
         gpt.name(), gpt.layers(), gpt.dModel(), gpt.heads(), gpt.vocab(), gpt.seq(), gpt.parameters() / 1e9);
@@ -69,14 +90,37 @@ public final class PlanCommand implements Callable<Integer> {
         profile.nodes(), profile.devicesPerNode(), MemorySize.format(profile.memoryBytes()));
     System.out.printf(Locale.ROOT, "batch   : %d micro-batches of %d sequence(s), schedule %s%n", microBatches,
         microBatchSize, schedule);
-    long start = System.nanoTime();
-    Plan plan = new AutoSharder(profile, options).plan(graph);
-    double planSeconds = (System.nanoTime() - start) / 1e9;
+    PlanComparison.Result cmp = null;
+    Plan plan;
+    PlanningStats stats;
+    if (compare) {
+      cmp = new PlanComparison(profile, options).compare(graph);
+      plan = cmp.auto().plan();
+      stats = cmp.stats();
+    } else {
+      AutoSharder.Result r = new AutoSharder(profile, options).planDetailed(graph);
+      plan = r.plan();
+      stats = r.stats();
+    }
     Simulator.Estimate est = new Simulator(graph, profile, options).estimate(plan);
     System.out.print(plan.summary());
     System.out.printf(Locale.ROOT, "estimate: %.2f ms per step, peak %s per device (budget %s); planned in %.1f s%n",
         est.stepSeconds() * 1e3, MemorySize.format((long) est.peakMemoryBytes()),
-        MemorySize.format((long) (profile.memoryBytes() * options.memoryFraction())), planSeconds);
+        MemorySize.format((long) (profile.memoryBytes() * options.memoryFraction())), stats.totalSeconds());
+    System.out.println("planning: " + stats.summary());
+    if (cmp != null) {
+      if (cmp.bestGrid() == null) {
+        System.out.printf(Locale.ROOT, "grid    : none of %d DP x TP x PP grid points fits memory%n", cmp.gridPoints());
+      } else {
+        System.out.printf(Locale.ROOT, "grid    : best of %d grid points (%d fit) is %s at %.2f ms; auto / grid = %.3f%n",
+            cmp.gridPoints(), cmp.gridPointsFitting(), cmp.bestGrid().name(), cmp.bestGrid().stepSeconds() * 1e3,
+            cmp.autoOverGrid());
+      }
+      System.out.printf(Locale.ROOT, "zero3   : %.2f ms, peak %s%s; auto / zero3 = %.3f%n",
+          cmp.zero3().stepSeconds() * 1e3, MemorySize.format((long) cmp.zero3().peakBytes()),
+          cmp.zero3().fits() ? "" : " (does not fit)", cmp.zero3().stepSeconds() == 0 ? Double.NaN
+              : cmp.auto().stepSeconds() / cmp.zero3().stepSeconds());
+    }
     Files.writeString(out, plan.toJson());
     System.out.println("wrote   : " + out.toAbsolutePath());
     return 0;

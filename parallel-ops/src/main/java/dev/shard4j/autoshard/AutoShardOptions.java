@@ -12,28 +12,77 @@ package dev.shard4j.autoshard;
  * @param allowZero              whether strategies may shard parameters and optimizer state over data-parallel axes
  *                               (ZeRO-3: all-gather weights in forward and backward, reduce-scatter gradients)
  * @param ilpTimeLimitSeconds    wall-clock limit of one intra-op ILP solve
- * @param ilpWorkers             CP-SAT search workers (1 keeps solves deterministic)
+ * @param ilpWorkers             solver threads per ILP solve (1 keeps solves deterministic)
+ * @param layerUnits             at most this many pipeline layer units for the inter-op DP (Alpa's layer
+ *                               clustering: blocks grouped contiguously, the first layer with the first unit, the
+ *                               last layer with the last unit); stage boundaries fall only between units
+ * @param foldRepeatedLayers     solve a slice with a run of structurally identical layers as one layer whose
+ *                               costs count the run length (one shared assignment for the run, see
+ *                               {@link FoldedSlice}); false solves every layer's ops in one exact ILP
+ * @param planningThreads        threads solving independent intra-op problems at once
+ * @param priceMemory            when a problem's cost-optimal assignment does not fit memory, solve it by
+ *                               Lagrangian pricing of memory (fast, with a reported optimality gap) instead of the
+ *                               exact ILP
  */
 public record AutoShardOptions(int microBatches, String schedule, double stateBytesPerParam, double memoryFraction,
-                               boolean allowZero, double ilpTimeLimitSeconds, int ilpWorkers) {
+                               boolean allowZero, double ilpTimeLimitSeconds, int ilpWorkers, int layerUnits,
+                               boolean foldRepeatedLayers, int planningThreads, boolean priceMemory) {
     public AutoShardOptions {
         if (microBatches <= 0) throw new IllegalArgumentException("microBatches must be positive: " + microBatches);
         if (!schedule.equals("1F1B") && !schedule.equals("GPipe")) {
             throw new IllegalArgumentException("unknown schedule '" + schedule + "' (known: 1F1B, GPipe)");
         }
         if (memoryFraction <= 0 || memoryFraction > 1) throw new IllegalArgumentException("memoryFraction " + memoryFraction);
+        if (layerUnits < 1) throw new IllegalArgumentException("layerUnits must be positive: " + layerUnits);
+        if (planningThreads < 1) throw new IllegalArgumentException("planningThreads must be positive: " + planningThreads);
     }
 
-    /** B = 8, 1F1B, 16 bytes per parameter, 90% of memory, ZeRO allowed, 10 s per ILP, 1 worker. */
+    /** The same settings with B = 8, 1F1B and the ILP limits, for callers that set only the classic fields. */
+    public AutoShardOptions(int microBatches, String schedule, double stateBytesPerParam, double memoryFraction,
+                            boolean allowZero, double ilpTimeLimitSeconds, int ilpWorkers) {
+        this(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero, ilpTimeLimitSeconds, ilpWorkers,
+                16, true, Math.max(1, Runtime.getRuntime().availableProcessors()), true);
+    }
+
+    /**
+     * B = 8, 1F1B, 16 bytes per parameter, 90% of memory, ZeRO allowed, 10 s per ILP, 1 solver thread, 16 layer
+     * units, repeated layers folded, one planning thread per available processor.
+     */
     public static AutoShardOptions defaults() { return new AutoShardOptions(8, "1F1B", 16, 0.9, true, 10, 1); }
 
     /** A copy with another micro-batch count. */
     public AutoShardOptions withMicroBatches(int b) {
-        return new AutoShardOptions(b, schedule, stateBytesPerParam, memoryFraction, allowZero, ilpTimeLimitSeconds, ilpWorkers);
+        return new AutoShardOptions(b, schedule, stateBytesPerParam, memoryFraction, allowZero, ilpTimeLimitSeconds,
+                ilpWorkers, layerUnits, foldRepeatedLayers, planningThreads, priceMemory);
     }
 
     /** A copy with another schedule. */
     public AutoShardOptions withSchedule(String s) {
-        return new AutoShardOptions(microBatches, s, stateBytesPerParam, memoryFraction, allowZero, ilpTimeLimitSeconds, ilpWorkers);
+        return new AutoShardOptions(microBatches, s, stateBytesPerParam, memoryFraction, allowZero, ilpTimeLimitSeconds,
+                ilpWorkers, layerUnits, foldRepeatedLayers, planningThreads, priceMemory);
+    }
+
+    /** A copy with another bound on the number of layer units of the inter-op DP. */
+    public AutoShardOptions withLayerUnits(int k) {
+        return new AutoShardOptions(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero,
+                ilpTimeLimitSeconds, ilpWorkers, k, foldRepeatedLayers, planningThreads, priceMemory);
+    }
+
+    /** A copy that folds (true) or solves exactly (false) runs of identical layers. */
+    public AutoShardOptions withFoldRepeatedLayers(boolean fold) {
+        return new AutoShardOptions(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero,
+                ilpTimeLimitSeconds, ilpWorkers, layerUnits, fold, planningThreads, priceMemory);
+    }
+
+    /** A copy that prices memory (true) or runs the exact ILP (false) when the cost optimum does not fit. */
+    public AutoShardOptions withPriceMemory(boolean price) {
+        return new AutoShardOptions(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero,
+                ilpTimeLimitSeconds, ilpWorkers, layerUnits, foldRepeatedLayers, planningThreads, price);
+    }
+
+    /** A copy with another number of planning threads. */
+    public AutoShardOptions withPlanningThreads(int n) {
+        return new AutoShardOptions(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero,
+                ilpTimeLimitSeconds, ilpWorkers, layerUnits, foldRepeatedLayers, n, priceMemory);
     }
 }

@@ -5,16 +5,27 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The automatic planner: the inter-op DP over layer slices and sub-meshes, calling the intra-op ILP once per
- * (layer range, sub-mesh, logical mesh shape), cached. Pure apart from solver time limits: graph (of one
- * micro-batch) + cluster + options in, {@link Plan} out.
+ * The automatic planner: Alpa's inter-op DP over layer units (layers clustered into at most
+ * {@link AutoShardOptions#layerUnits()} units) and sub-meshes, calling the intra-op ILP per (unit range, logical
+ * mesh). Intra-op problems are cached by structure (op kinds, shapes and strategies, not names; see
+ * {@link LayerSignatures}), runs of identical layers are folded into one template layer ({@link FoldedSlice}),
+ * problems that cannot fit memory are dropped before solving, and independent solves run on
+ * {@link AutoShardOptions#planningThreads()} threads. Pure apart from solver time limits: graph (of one micro-batch)
+ * + cluster + options in, {@link Plan} out. One instance may plan several graphs, one call at a time per thread.
  */
 public final class AutoSharder {
     private final ClusterProfile cluster;
     private final AutoShardOptions options;
     private final IlpIntraOpSolver ilp;
+    private final EliminationIntraOpSolver elimination = new EliminationIntraOpSolver(4_000_000);
 
     public AutoSharder(ClusterProfile cluster, AutoShardOptions options) {
         this.cluster = cluster;
@@ -22,43 +33,213 @@ public final class AutoSharder {
         this.ilp = new IlpIntraOpSolver(options.ilpTimeLimitSeconds(), options.ilpWorkers());
     }
 
+    /** A plan and the statistics of how it was found. */
+    public record Result(Plan plan, PlanningStats stats) {}
+
+    /** A solved (possibly folded) intra-op problem of one structure on one logical mesh. */
     private record Config(MeshShape mesh, IntraOpProblem problem, int[] choice) {}
 
+    /** Outcome of one distinct problem: a stage option, or null with the reason counted. */
+    private record Outcome(InterOpSolver.StageOption option, double minMemory) {}
+
     /** Plans the graph on the whole cluster; throws {@link InfeasiblePlanException} when nothing fits. */
-    public Plan plan(Graph g) {
+    public Plan plan(Graph g) { return planDetailed(g).plan(); }
+
+    /** Like {@link #plan} and also reports where the planning time went. */
+    public Result planDetailed(Graph g) {
+        long t0 = System.nanoTime();
         List<Submesh> submeshes = Submesh.candidates(cluster);
         double budget = cluster.memoryBytes() * options.memoryFraction();
-        Map<String, List<InterOpSolver.StageOption>> cache = new HashMap<>();
-        InterOpSolver.CostTable table = (first, last, m) -> cache.computeIfAbsent(first + ":" + last + ":" + m,
-                k -> stageOptions(g.slice(first, last), submeshes.get(m), budget));
-        InterOpSolver.Solution sol = new InterOpSolver().solve(g.numLayers(), cluster.devices(), submeshes, table,
-                options.microBatches(), budget, options.schedule().equals("1F1B"));
-        List<Plan.StagePlan> stages = new ArrayList<>();
-        int device = 0;
-        for (InterOpSolver.Stage s : sol.stages()) {
-            Config c = (Config) s.option().config();
-            stages.add(stagePlan(s.first(), s.last(), submeshes.get(s.submesh()), device, c.mesh(), c.problem(), c.choice()));
-            device += submeshes.get(s.submesh()).devices();
+        LayerSignatures sigs = new LayerSignatures(g);
+        LayerUnits units = new LayerUnits(g.numLayers(), options.layerUnits());
+        int K = units.count();
+        double[] paramBytes = parameterBytesPerLayer(g);
+        FoldedSlice[][] slices = new FoldedSlice[K][K];
+        Map<String, Future<Outcome>> byKey = new LinkedHashMap<>();
+        Map<String, Double> cheapBound = new HashMap<>();
+        List<Object[]> cells = new ArrayList<>(); // {first unit, last unit, submesh index, mesh, key}
+        AtomicInteger eliminations = new AtomicInteger(), priced = new AtomicInteger();
+        AtomicLong maxGap = new AtomicLong(Double.doubleToLongBits(0));
+        AtomicInteger solves = new AtomicInteger(), prunedMemory = new AtomicInteger(), prunedMesh = new AtomicInteger();
+        AtomicInteger maxNodes = new AtomicInteger(), maxVars = new AtomicInteger();
+        AtomicLong ilpNanos = new AtomicLong(), maxIlpNanos = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(options.planningThreads(), r -> {
+            Thread t = new Thread(r, "autoshard-ilp");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (int i = 0; i < K; i++) {
+                for (int j = i; j < K; j++) {
+                    int first = units.firstLayer(i), last = units.lastLayer(j);
+                    FoldedSlice fs = FoldedSlice.of(sigs, first, last, options.foldRepeatedLayers());
+                    slices[i][j] = fs;
+                    double params = 0;
+                    for (int l = first; l <= last; l++) params += paramBytes[l];
+                    for (int m = 0; m < submeshes.size(); m++) {
+                        Submesh sm = submeshes.get(m);
+                        for (MeshShape mesh : sm.logicalShapes()) {
+                            String key = fs.key() + "@" + mesh;
+                            cells.add(new Object[] {i, j, m, mesh, key});
+                            if (byKey.containsKey(key) || cheapBound.containsKey(key)) continue;
+                            // fully sharded parameter state is a lower bound on any assignment's memory
+                            double lower = params * options.stateBytesPerParam() / sm.devices();
+                            if (lower > budget) {
+                                cheapBound.put(key, lower);
+                                prunedMemory.incrementAndGet();
+                                continue;
+                            }
+                            byKey.put(key, pool.submit(() -> {
+                                CostModel cm = new CostModel(cluster, mesh);
+                                IntraOpProblem p = fs.problem(cm, options, 1, budget);
+                                double minMem = minMemory(p);
+                                if (minMem > budget) {
+                                    prunedMemory.incrementAndGet();
+                                    return new Outcome(null, minMem);
+                                }
+                                if (idleAxis(p, mesh)) {
+                                    prunedMesh.incrementAndGet();
+                                    return new Outcome(null, minMem);
+                                }
+                                int[] free = elimination.solve(p);
+                                if (free != null && p.memory(free) <= budget) {
+                                    // the unconstrained optimum fits, so it is the constrained optimum too
+                                    eliminations.incrementAndGet();
+                                    double paramMem = fs.problem(cm, options, 0, budget).memory(free);
+                                    return new Outcome(new InterOpSolver.StageOption(p.cost(free), paramMem,
+                                            p.memory(free) - paramMem, new Config(mesh, p, free)), minMem);
+                                }
+                                if (free != null && options.priceMemory()) {
+                                    EliminationIntraOpSolver.Priced pr = elimination.solvePriced(p, 8);
+                                    if (pr != null) {
+                                        priced.incrementAndGet();
+                                        double gap = (pr.cost() - pr.lowerBound()) / pr.cost();
+                                        maxGap.accumulateAndGet(Double.doubleToLongBits(gap),
+                                                (x, y) -> Double.longBitsToDouble(x) >= Double.longBitsToDouble(y) ? x : y);
+                                        double paramMem = fs.problem(cm, options, 0, budget).memory(pr.choice());
+                                        double mem = p.memory(pr.choice());
+                                        return new Outcome(new InterOpSolver.StageOption(pr.cost(), paramMem,
+                                                mem - paramMem, new Config(mesh, p, pr.choice())), minMem);
+                                    }
+                                }
+                                long s0 = System.nanoTime();
+                                IntraOpSolution sol;
+                                try {
+                                    sol = ilp.solve(p);
+                                } catch (InfeasiblePlanException e) {
+                                    return new Outcome(null, minMem);
+                                } finally {
+                                    long dt = System.nanoTime() - s0;
+                                    solves.incrementAndGet();
+                                    ilpNanos.addAndGet(dt);
+                                    maxIlpNanos.accumulateAndGet(dt, Math::max);
+                                    maxNodes.accumulateAndGet(p.nodes().size(), Math::max);
+                                    int vars = 0;
+                                    for (IntraOpProblem.Node n : p.nodes()) vars += n.cost().length;
+                                    maxVars.accumulateAndGet(vars, Math::max);
+                                }
+                                double paramMem = fs.problem(cm, options, 0, budget).memory(sol.choice());
+                                return new Outcome(new InterOpSolver.StageOption(sol.cost(), paramMem,
+                                        sol.memory() - paramMem, new Config(mesh, p, sol.choice())), minMem);
+                            }));
+                        }
+                    }
+                }
+            }
+            Map<String, Outcome> outcomes = new HashMap<>();
+            for (Map.Entry<String, Future<Outcome>> e : byKey.entrySet()) outcomes.put(e.getKey(), get(e.getValue()));
+            @SuppressWarnings("unchecked")
+            List<InterOpSolver.StageOption>[][][] table = new List[K][K][submeshes.size()];
+            double wholeNeed = Double.POSITIVE_INFINITY;
+            for (Object[] c : cells) {
+                int i = (int) c[0], j = (int) c[1], m = (int) c[2];
+                String key = (String) c[4];
+                if (table[i][j][m] == null) table[i][j][m] = new ArrayList<>();
+                Outcome o = outcomes.get(key);
+                if (o != null && o.option() != null) table[i][j][m].add(o.option());
+                if (i == 0 && j == K - 1 && submeshes.get(m).devices() == cluster.devices()) {
+                    double need = o != null ? o.minMemory() : cheapBound.get(key);
+                    wholeNeed = Math.min(wholeNeed, need);
+                }
+            }
+            long d0 = System.nanoTime();
+            InterOpSolver.Solution sol;
+            try {
+                sol = new InterOpSolver().solve(K, cluster.devices(), submeshes,
+                        (first, last, m) -> table[first][last][m], options.microBatches(), budget,
+                        options.schedule().equals("1F1B"));
+            } catch (InfeasiblePlanException e) {
+                if (wholeNeed > budget) {
+                    throw InfeasiblePlanException.memory(wholeNeed, budget, "fully sharded over all "
+                            + cluster.devices() + " devices");
+                }
+                throw e;
+            }
+            double dpSeconds = (System.nanoTime() - d0) / 1e9;
+            List<Plan.StagePlan> stages = new ArrayList<>();
+            int device = 0;
+            for (InterOpSolver.Stage s : sol.stages()) {
+                Config c = (Config) s.option().config();
+                FoldedSlice fs = slices[s.first()][s.last()];
+                IntraOpProblem full = IntraOpProblem.of(g.slice(fs.first(), fs.last()), new CostModel(cluster, c.mesh()),
+                        options, 1, budget);
+                int[] choice = fs.expand(c.problem(), c.choice(), full);
+                stages.add(stagePlan(fs.first(), fs.last(), submeshes.get(s.submesh()), device, c.mesh(), full, choice));
+                device += submeshes.get(s.submesh()).devices();
+            }
+            PlanningStats stats = new PlanningStats(K, cells.size(), byKey.size() + cheapBound.size(),
+                    prunedMemory.get(), prunedMesh.get(), eliminations.get(), priced.get(),
+                    Double.longBitsToDouble(maxGap.get()), solves.get(), ilpNanos.get() / 1e9, maxIlpNanos.get() / 1e9,
+                    maxNodes.get(), maxVars.get(), dpSeconds, (System.nanoTime() - t0) / 1e9);
+            return new Result(new Plan("auto", options.schedule(), options.microBatches(), stages), stats);
+        } finally {
+            pool.shutdownNow();
         }
-        return new Plan("auto", options.schedule(), options.microBatches(), stages);
     }
 
-    private List<InterOpSolver.StageOption> stageOptions(Graph slice, Submesh sm, double budget) {
-        List<InterOpSolver.StageOption> out = new ArrayList<>();
-        for (MeshShape mesh : sm.logicalShapes()) {
-            CostModel cm = new CostModel(cluster, mesh);
-            IntraOpProblem p = IntraOpProblem.of(slice, cm, options, 1, budget);
-            IntraOpSolution s;
-            try {
-                s = ilp.solve(p);
-            } catch (InfeasiblePlanException e) {
-                continue;
-            }
-            IntraOpProblem paramsOnly = IntraOpProblem.of(slice, cm, options, 0, budget);
-            double params = paramsOnly.memory(s.choice());
-            out.add(new InterOpSolver.StageOption(s.cost(), params, s.memory() - params, new Config(mesh, p, s.choice())));
+    private static Outcome get(Future<Outcome> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("planning interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new IllegalStateException("intra-op solve failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private static double[] parameterBytesPerLayer(Graph g) {
+        double[] out = new double[g.numLayers()];
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (Op op : g.ops()) {
+            for (String p : op.params()) if (seen.add(p)) out[op.layer()] += g.tensor(p).numel();
         }
         return out;
+    }
+
+    private static double minMemory(IntraOpProblem p) {
+        double sum = 0;
+        for (IntraOpProblem.Node n : p.nodes()) {
+            double lo = Double.POSITIVE_INFINITY;
+            for (double x : n.memory()) lo = Math.min(lo, x);
+            sum += lo;
+        }
+        return sum;
+    }
+
+    /** Whether a mesh axis of size > 1 is left unsplit by every strategy of every node (it only replicates work). */
+    private static boolean idleAxis(IntraOpProblem p, MeshShape mesh) {
+        for (int a = 0; a < 2; a++) {
+            if (mesh.size(a) == 1) continue;
+            boolean used = false;
+            for (IntraOpProblem.Node n : p.nodes()) {
+                for (Strategy s : n.strategies()) used |= s.axisIndex().charAt(a) != '-';
+                if (used) break;
+            }
+            if (!used) return true;
+        }
+        return false;
     }
 
     /** Builds a stage of a plan from a solved (or hand-picked) assignment. */

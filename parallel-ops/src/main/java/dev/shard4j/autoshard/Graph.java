@@ -61,6 +61,9 @@ public final class Graph {
         return new Graph(tensors, sub);
     }
 
+    /** A graph over the same tensors with the given ops (in topological order); used to build representatives. */
+    Graph withOps(List<Op> ops) { return new Graph(tensors, ops); }
+
     /** Total parameter elements. */
     public long parameterCount() {
         long n = 0;

@@ -9,4 +9,10 @@ public final class InfeasiblePlanException extends RuntimeException {
         return new InfeasiblePlanException(String.format(
                 "no sharding fits: needs %.2f GiB per device, budget %.2f GiB", needBytes / gib, budgetBytes / gib));
     }
+
+    static InfeasiblePlanException memory(double needBytes, double budgetBytes, String how) {
+        double gib = 1L << 30;
+        return new InfeasiblePlanException(String.format("no sharding fits: needs %.2f GiB per device (%s), "
+                + "budget %.2f GiB", needBytes / gib, how, budgetBytes / gib));
+    }
 }

@@ -35,18 +35,35 @@ public final class InterOpSolver {
         if (layers <= 0 || devices <= 0) throw new IllegalArgumentException("layers=" + layers + " devices=" + devices);
         int nm = submeshes.size();
         List<StageOption>[][][] opts = cache(layers, nm, table);
+        int S = Math.min(layers, devices);
+        // For any t_max, the best option of a cell (slice, sub-mesh, stages after it) is its fastest option that
+        // fits memory, if that one is within t_max (a slower option only adds to the sum): precompute it.
+        int[][][][] fastest = new int[S + 1][layers][layers][nm];
         TreeSet<Double> times = new TreeSet<>();
-        for (int l = 0; l < layers; l++) for (int i = l; i < layers; i++) for (int m = 0; m < nm; m++)
-            for (StageOption o : opts[l][i][m]) times.add(o.time());
+        double minNeed = Double.POSITIVE_INFINITY;
+        for (int s = 1; s <= S; s++) {
+            int copies = inFlight1F1B ? Math.min(s, microBatches) : microBatches;
+            for (int l = 0; l < layers; l++) for (int i = l; i < layers; i++) for (int m = 0; m < nm; m++) {
+                int best = -1;
+                List<StageOption> os = opts[l][i][m];
+                for (int k = 0; k < os.size(); k++) {
+                    StageOption o = os.get(k);
+                    // (2) memory: weights/state + in-flight activations <= budget
+                    double need = o.paramMemory() + copies * o.activationMemory();
+                    if (need > memoryBudget) { minNeed = Math.min(minNeed, need); continue; }
+                    if (best < 0 || o.time() < os.get(best).time()) best = k;
+                }
+                fastest[s][l][i][m] = best;
+                if (best >= 0) times.add(os.get(best).time());
+            }
+        }
         double best = Double.POSITIVE_INFINITY;
         Solution bestSol = null;
-        double minNeed = Double.POSITIVE_INFINITY;
+        double[][][] f = new double[S + 1][layers + 1][devices + 1];
+        int[][][][] arg = new int[S + 1][layers + 1][devices + 1][];
         for (double tMax : times) {
             // early stop: total >= (B-1) * tMax for every later tMax
             if ((microBatches - 1) * tMax >= best) break;
-            int S = Math.min(layers, devices);
-            double[][][] f = new double[S + 1][layers + 1][devices + 1];
-            int[][][][] arg = new int[S + 1][layers + 1][devices + 1][];
             for (double[][] a : f) for (double[] b : a) Arrays.fill(b, Double.POSITIVE_INFINITY);
             f[0][layers][0] = 0;
             for (int s = 1; s <= S; s++) {
@@ -56,18 +73,13 @@ public final class InterOpSolver {
                             for (int m = 0; m < nm; m++) {
                                 int n = submeshes.get(m).devices();
                                 if (n > d || f[s - 1][i + 1][d - n] == Double.POSITIVE_INFINITY) continue;
-                                List<StageOption> os = opts[l][i][m];
-                                for (int k = 0; k < os.size(); k++) {
-                                    StageOption o = os.get(k);
-                                    // (1) every stage time is at most tMax
-                                    if (o.time() > tMax) continue;
-                                    // (2) memory: weights/state + in-flight activations <= budget
-                                    int copies = inFlight1F1B ? Math.min(s, microBatches) : microBatches;
-                                    double need = o.paramMemory() + copies * o.activationMemory();
-                                    if (need > memoryBudget) { minNeed = Math.min(minNeed, need); continue; }
-                                    double v = f[s - 1][i + 1][d - n] + o.time();
-                                    if (v < f[s][l][d]) { f[s][l][d] = v; arg[s][l][d] = new int[] {i, m, k}; }
-                                }
+                                int k = fastest[s][l][i][m];
+                                if (k < 0) continue;
+                                StageOption o = opts[l][i][m].get(k);
+                                // (1) every stage time is at most tMax
+                                if (o.time() > tMax) continue;
+                                double v = f[s - 1][i + 1][d - n] + o.time();
+                                if (v < f[s][l][d]) { f[s][l][d] = v; arg[s][l][d] = new int[] {i, m, k}; }
                             }
                         }
                     }
