@@ -3,6 +3,7 @@ package dev.shard4j.collectives.local;
 import dev.shard4j.collectives.Communicator;
 import dev.shard4j.collectives.CommunicatorException;
 import dev.shard4j.collectives.ReduceOp;
+import dev.shard4j.collectives.FutureWork;
 import dev.shard4j.collectives.Work;
 import dev.shard4j.tensor.DType;
 import dev.shard4j.tensor.Tensor;
@@ -357,7 +358,7 @@ public final class LocalCommunicator implements Communicator {
     }
     CompletableFuture<Void> f = last.handle((v, e) -> null).thenRunAsync(() -> execute(d), worker);
     last = f;
-    return new LocalWork(f);
+    return new FutureWork(f);
   }
 
   /** Waits for this communicator's earlier async operations (their failures are reported by their Work). */
@@ -523,75 +524,6 @@ public final class LocalCommunicator implements Communicator {
     } catch (RuntimeException e) {
       t.done().completeExceptionally(e);
       throw e;
-    }
-  }
-
-  /** {@link Work} over a CompletableFuture. */
-  private static final class LocalWork implements Work {
-    private final CompletableFuture<Void> f;
-
-    LocalWork(CompletableFuture<Void> f) {
-      this.f = f;
-    }
-
-    @Override
-    public void await() {
-      try {
-        f.get();
-      } catch (ExecutionException e) {
-        throw rethrow(e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new CommunicatorException("wait interrupted", e);
-      }
-    }
-
-    @Override
-    public boolean await(Duration timeout) {
-      try {
-        f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        return true;
-      } catch (TimeoutException e) {
-        return false;
-      } catch (ExecutionException e) {
-        throw rethrow(e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new CommunicatorException("wait interrupted", e);
-      }
-    }
-
-    private static RuntimeException rethrow(Throwable c) {
-      if (c instanceof CompletionException && c.getCause() != null) {
-        c = c.getCause();
-      }
-      if (c instanceof CommunicatorException ce) {
-        return new CommunicatorException(ce.getMessage(), ce);
-      }
-      if (c instanceof RuntimeException re) {
-        return re;
-      }
-      return new CommunicatorException(String.valueOf(c), c);
-    }
-
-    @Override
-    public boolean isDone() {
-      return f.isDone();
-    }
-
-    @Override
-    public Throwable exception() {
-      if (!f.isDone() || !f.isCompletedExceptionally()) {
-        return null;
-      }
-      try {
-        f.join();
-        return null;
-      } catch (CompletionException e) {
-        return e.getCause();
-      } catch (java.util.concurrent.CancellationException e) {
-        return e;
-      }
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.shard4j.collectives.tcp;
 
 import dev.shard4j.collectives.Communicator;
 import dev.shard4j.collectives.CommunicatorException;
+import dev.shard4j.collectives.FutureWork;
 import dev.shard4j.collectives.ReduceOp;
 import dev.shard4j.collectives.Store;
 import dev.shard4j.collectives.Work;
@@ -448,7 +449,7 @@ public final class TcpCommunicator implements Communicator {
     }
     CompletableFuture<Void> f = last.handle((v, e) -> null).thenRunAsync(() -> execute(c), worker);
     last = f;
-    return new TcpWork(f);
+    return new FutureWork(f);
   }
 
   private void drainAsync() {

@@ -1,7 +1,5 @@
-package dev.shard4j.collectives.tcp;
+package dev.shard4j.collectives;
 
-import dev.shard4j.collectives.CommunicatorException;
-import dev.shard4j.collectives.Work;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -10,11 +8,16 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** {@link Work} of a TCP async call, over the future of its run on the communicator's worker. Internal. */
-final class TcpWork implements Work {
+/**
+ * The {@link Work} of an async call that a backend runs on a worker thread, over the future of that run: failures
+ * come back as the {@link CommunicatorException} (or unchecked exception) the run threw. Shared by the CPU backends;
+ * any thread may call it.
+ */
+public final class FutureWork implements Work {
   private final CompletableFuture<Void> f;
 
-  TcpWork(CompletableFuture<Void> f) {
+  /** Wraps the future that completes when the call has run. */
+  public FutureWork(CompletableFuture<Void> f) {
     this.f = f;
   }
 
