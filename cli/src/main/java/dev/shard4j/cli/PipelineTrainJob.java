@@ -1,6 +1,5 @@
 package dev.shard4j.cli;
 
-import dev.shard4j.optim.AdamWOptimizer;
 import dev.shard4j.pipeline.PipelineConfig;
 import dev.shard4j.pipeline.PipelineMesh;
 import dev.shard4j.pipeline.PipelineRun;
@@ -26,13 +25,23 @@ final class PipelineTrainJob {
       int steps, float lr, Path trace, Path plot, PrintStream out) throws IOException {
     GptRun shape = new GptRun(model, 1, 1, false, 0, false, steps, batch, lr, 1);
     PipelineConfig cfg = PipelineConfig.of(shape.config(), new PipelineMesh(mesh.pp(), mesh.dp(), mesh.tp(), sp),
-        schedule, chunks, microBatches, batch, new AdamWOptimizer.Config(lr, 0.9f, 0.95f, 1e-8f, 0.1f), 1.0);
+        schedule, chunks, microBatches, batch, shape.options().adam(), shape.options().maxGradNorm())
+        .withLearningRates(shape.options().schedule());
+    return run(cfg, steps, trace, plot, out);
+  }
+
+  /** Runs an already built configuration (e.g. a lowered plan's) for {@code steps} steps. */
+  static int run(PipelineConfig cfg, int steps, Path trace, Path plot, PrintStream out) throws IOException {
     cfg.validate();
+    String schedule = cfg.schedule();
+    int chunks = cfg.chunks();
+    int microBatches = cfg.microBatches();
+    int batch = cfg.batch();
     out.printf(Locale.ROOT, "model   : GPT %d layers, %d heads, d=%d, vocab %d, seq %d%n", cfg.model().layers(),
         cfg.model().heads(), cfg.model().dModel(), cfg.model().vocab(), cfg.model().seq());
     out.printf(Locale.ROOT, "pipeline: %s, schedule %s%s, %d micro-batches of %d sequences, %d local ranks%n",
         cfg.mesh(), schedule, chunks > 1 ? " (" + chunks + " chunks per rank)" : "", microBatches,
-        batch / microBatches / mesh.dp(), cfg.mesh().worldSize());
+        batch / microBatches, cfg.mesh().worldSize());
     int seq = cfg.model().seq();
     BatchSource rows = new TextCorpus(GptRun.CORPUS_BYTES, GptRun.CORPUS_SEED).batches(batch, seq, GptRun.BATCH_SEED);
     PipelineRun.Result r = PipelineRun.runLocal(cfg, steps, step -> rows.rows(step, 0, batch), trace);

@@ -82,7 +82,8 @@ public final class PlanCommand implements Callable<Integer> {
     }
     AutoShardOptions d = AutoShardOptions.defaults();
     AutoShardOptions options = new AutoShardOptions(microBatches, schedule, d.stateBytesPerParam(),
-        d.memoryFraction(), d.allowZero(), ilpSeconds, d.ilpWorkers(), layerUnits, !exactLayers, threads, !exactMemory);
+        d.memoryFraction(), d.allowZero(), ilpSeconds, d.ilpWorkers(), layerUnits, !exactLayers, threads, !exactMemory,
+        false);
     Graph graph = gpt.graph(microBatchSize).build();
     System.out.printf(Locale.ROOT, "model   : %s, %d layers, d=%d, %d heads, vocab %d, seq %d: %.2fB parameters%n",
         gpt.name(), gpt.layers(), gpt.dModel(), gpt.heads(), gpt.vocab(), gpt.seq(), gpt.parameters() / 1e9);

@@ -1,8 +1,10 @@
 package dev.shard4j.cli;
 
+import dev.shard4j.autoshard.Plan;
 import dev.shard4j.tensor.CpuRuntime;
 import dev.shard4j.tensor.Device;
 import dev.shard4j.training.GptRun;
+import dev.shard4j.training.PlanExecution;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -51,9 +53,17 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--sp", description = "Sequence parallelism inside the tp groups.")
   boolean sequenceParallel;
 
-  @Option(names = "--plan", description = "Execute a plan JSON (from `shard4j plan` or a manual plan) instead of "
-      + "--mesh/--zero/--sp; multi-stage and mixed-role plans are rejected with the ops that need support.")
+  @Option(names = "--plan", description = "Execute a plan instead of --mesh/--zero/--sp: a plan JSON (from `shard4j "
+      + "plan` or a manual plan; plans of several stages run on the pipeline runtime, plans that mix roles on one mesh "
+      + "axis are rejected naming the ops), or `auto` to plan for --ranks local ranks and train the result.")
   Path planFile;
+
+  @Option(names = "--ranks", description = "Local ranks for --plan auto (default: ${DEFAULT-VALUE}).")
+  int ranks = 8;
+
+  @Option(names = "--cluster", description = "For --plan auto: the cluster profile to plan with, a profile JSON (from "
+      + "`shard4j profile`) or a preset (cpuxN, h100xN, v100xN); default: measure this machine's local backend now.")
+  String cluster;
 
   @Option(names = "--schedule", description = "Pipeline schedule for pp > 1: gpipe, 1f1b, interleaved "
       + "(default: ${DEFAULT-VALUE}).")
@@ -110,8 +120,21 @@ public final class TrainCommand implements Callable<Integer> {
       boolean sp = sequenceParallel;
       int zeroStage = zero;
       if (planFile != null) {
-        dev.shard4j.training.PlanLowering.Lowered l = dev.shard4j.training.PlanLowering.lower(
-            dev.shard4j.autoshard.Plan.fromJson(java.nio.file.Files.readString(planFile)));
+        Plan plan = planFile.toString().equals("auto") ? AutoPlanJob.plan(model.cliName(), ranks, batch, cluster,
+            System.out) : Plan.fromJson(java.nio.file.Files.readString(planFile));
+        if (plan.stages().size() > 1) {
+          if (rayAddress != null || bf16) {
+            throw new UnsupportedOperationException("train: a plan of " + plan.stages().size() + " pipeline stages "
+                + "runs on the local backend in fp32; drop --ray and --bf16");
+          }
+          GptRun shape = new GptRun(model.cliName(), 1, 1, false, 0, false, steps, batch,
+              learningRate != null ? learningRate : 3e-3f, 1);
+          dev.shard4j.pipeline.PipelineConfig cfg = PlanExecution.pipelineConfig(shape, plan);
+          System.out.printf(Locale.ROOT, "plan    : %s -> %s, layers %s, %d micro-batches%n",
+              planFile, cfg.mesh(), cfg.stageMap(), cfg.microBatches());
+          return PipelineTrainJob.run(cfg, steps, trace, plot, System.out);
+        }
+        dev.shard4j.training.PlanLowering.Lowered l = dev.shard4j.training.PlanLowering.lower(plan);
         System.out.printf(Locale.ROOT, "plan    : %s -> dp=%d, tp=%d%s%s%n", planFile, l.dp(), l.tp(),
             l.sequenceParallel() ? ", sequence parallel" : "", l.zeroStage() > 0 ? ", ZeRO-" + l.zeroStage() : "");
         m = new MeshSpec(l.dp(), l.tp(), 1);

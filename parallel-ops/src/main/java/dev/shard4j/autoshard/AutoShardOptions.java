@@ -23,10 +23,16 @@ package dev.shard4j.autoshard;
  * @param priceMemory            when a problem's cost-optimal assignment does not fit memory, solve it by
  *                               Lagrangian pricing of memory (fast, with a reported optimality gap) instead of the
  *                               exact ILP
+ * @param executableOnly         restrict plans to what the layer runtime executes ({@link RuntimeRoles}): axis 0 of
+ *                               every logical mesh data parallel, axis 1 Megatron tensor parallel, sequence
+ *                               parallelism and ZeRO-3 all-or-none per stage, ZeRO only in single-stage plans, and
+ *                               the first and last stage of a pipeline of the same shape (they share the tied
+ *                               embedding); false lets every op choose any strategy (Alpa's full space)
  */
 public record AutoShardOptions(int microBatches, String schedule, double stateBytesPerParam, double memoryFraction,
                                boolean allowZero, double ilpTimeLimitSeconds, int ilpWorkers, int layerUnits,
-                               boolean foldRepeatedLayers, int planningThreads, boolean priceMemory) {
+                               boolean foldRepeatedLayers, int planningThreads, boolean priceMemory,
+                               boolean executableOnly) {
     public AutoShardOptions {
         if (microBatches <= 0) throw new IllegalArgumentException("microBatches must be positive: " + microBatches);
         if (!schedule.equals("1F1B") && !schedule.equals("GPipe")) {
@@ -41,7 +47,7 @@ public record AutoShardOptions(int microBatches, String schedule, double stateBy
     public AutoShardOptions(int microBatches, String schedule, double stateBytesPerParam, double memoryFraction,
                             boolean allowZero, double ilpTimeLimitSeconds, int ilpWorkers) {
         this(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero, ilpTimeLimitSeconds, ilpWorkers,
-                16, true, Math.max(1, Runtime.getRuntime().availableProcessors()), true);
+                16, true, Math.max(1, Runtime.getRuntime().availableProcessors()), true, false);
     }
 
     /**
@@ -53,36 +59,43 @@ public record AutoShardOptions(int microBatches, String schedule, double stateBy
     /** A copy with another micro-batch count. */
     public AutoShardOptions withMicroBatches(int b) {
         return new AutoShardOptions(b, schedule, stateBytesPerParam, memoryFraction, allowZero, ilpTimeLimitSeconds,
-                ilpWorkers, layerUnits, foldRepeatedLayers, planningThreads, priceMemory);
+                ilpWorkers, layerUnits, foldRepeatedLayers, planningThreads, priceMemory, executableOnly);
     }
 
     /** A copy with another schedule. */
     public AutoShardOptions withSchedule(String s) {
         return new AutoShardOptions(microBatches, s, stateBytesPerParam, memoryFraction, allowZero, ilpTimeLimitSeconds,
-                ilpWorkers, layerUnits, foldRepeatedLayers, planningThreads, priceMemory);
+                ilpWorkers, layerUnits, foldRepeatedLayers, planningThreads, priceMemory, executableOnly);
     }
 
     /** A copy with another bound on the number of layer units of the inter-op DP. */
     public AutoShardOptions withLayerUnits(int k) {
         return new AutoShardOptions(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero,
-                ilpTimeLimitSeconds, ilpWorkers, k, foldRepeatedLayers, planningThreads, priceMemory);
+                ilpTimeLimitSeconds, ilpWorkers, k, foldRepeatedLayers, planningThreads, priceMemory, executableOnly);
     }
 
     /** A copy that folds (true) or solves exactly (false) runs of identical layers. */
     public AutoShardOptions withFoldRepeatedLayers(boolean fold) {
         return new AutoShardOptions(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero,
-                ilpTimeLimitSeconds, ilpWorkers, layerUnits, fold, planningThreads, priceMemory);
+                ilpTimeLimitSeconds, ilpWorkers, layerUnits, fold, planningThreads, priceMemory, executableOnly);
     }
 
     /** A copy that prices memory (true) or runs the exact ILP (false) when the cost optimum does not fit. */
     public AutoShardOptions withPriceMemory(boolean price) {
         return new AutoShardOptions(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero,
-                ilpTimeLimitSeconds, ilpWorkers, layerUnits, foldRepeatedLayers, planningThreads, price);
+                ilpTimeLimitSeconds, ilpWorkers, layerUnits, foldRepeatedLayers, planningThreads, price, executableOnly);
+    }
+
+    /** A copy restricted (true) or not (false) to plans the layer runtime executes, see {@link RuntimeRoles}. */
+    public AutoShardOptions withExecutableOnly(boolean executable) {
+        return new AutoShardOptions(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero,
+                ilpTimeLimitSeconds, ilpWorkers, layerUnits, foldRepeatedLayers, planningThreads, priceMemory,
+                executable);
     }
 
     /** A copy with another number of planning threads. */
     public AutoShardOptions withPlanningThreads(int n) {
         return new AutoShardOptions(microBatches, schedule, stateBytesPerParam, memoryFraction, allowZero,
-                ilpTimeLimitSeconds, ilpWorkers, layerUnits, foldRepeatedLayers, n, priceMemory);
+                ilpTimeLimitSeconds, ilpWorkers, layerUnits, foldRepeatedLayers, n, priceMemory, executableOnly);
     }
 }

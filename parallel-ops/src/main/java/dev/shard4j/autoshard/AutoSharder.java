@@ -36,8 +36,12 @@ public final class AutoSharder {
     /** A plan and the statistics of how it was found. */
     public record Result(Plan plan, PlanningStats stats) {}
 
-    /** A solved (possibly folded) intra-op problem of one structure on one logical mesh. */
-    private record Config(MeshShape mesh, IntraOpProblem problem, int[] choice) {}
+    /**
+     * A solved (possibly folded) intra-op problem of one structure on one logical mesh, under the strategy filter
+     * it was built with ({@code variant} null unless the plan is restricted to the runtime's roles).
+     */
+    private record Config(MeshShape mesh, RuntimeRoles.Variant variant, StrategyFilter filter, IntraOpProblem problem,
+                          int[] choice) {}
 
     /** Outcome of one distinct problem: a stage option, or null with the reason counted. */
     private record Outcome(InterOpSolver.StageOption option, double minMemory) {}
@@ -79,7 +83,15 @@ public final class AutoSharder {
                     for (int m = 0; m < submeshes.size(); m++) {
                         Submesh sm = submeshes.get(m);
                         for (MeshShape mesh : sm.logicalShapes()) {
-                            String key = fs.key() + "@" + mesh;
+                          List<RuntimeRoles.Variant> variants = new ArrayList<>();
+                          if (options.executableOnly()) {
+                              variants.addAll(RuntimeRoles.variants(mesh, i == 0 && j == K - 1, options.allowZero()));
+                          } else {
+                              variants.add(null);
+                          }
+                          for (RuntimeRoles.Variant variant : variants) {
+                            StrategyFilter filter = variant == null ? StrategyFilter.ALL : variant.filter(mesh);
+                            String key = fs.key() + "@" + mesh + (variant == null ? "" : "/" + variant);
                             cells.add(new Object[] {i, j, m, mesh, key});
                             if (byKey.containsKey(key) || cheapBound.containsKey(key)) continue;
                             // fully sharded parameter state is a lower bound on any assignment's memory
@@ -91,7 +103,14 @@ public final class AutoSharder {
                             }
                             byKey.put(key, pool.submit(() -> {
                                 CostModel cm = new CostModel(cluster, mesh);
-                                IntraOpProblem p = fs.problem(cm, options, 1, budget);
+                                IntraOpProblem p;
+                                try {
+                                    p = fs.problem(cm, options, 1, budget, filter);
+                                } catch (InfeasiblePlanException e) {
+                                    // an op has no strategy of this runtime variant (a split does not divide)
+                                    prunedMesh.incrementAndGet();
+                                    return new Outcome(null, Double.POSITIVE_INFINITY);
+                                }
                                 double minMem = minMemory(p);
                                 if (minMem > budget) {
                                     prunedMemory.incrementAndGet();
@@ -105,9 +124,9 @@ public final class AutoSharder {
                                 if (free != null && p.memory(free) <= budget) {
                                     // the unconstrained optimum fits, so it is the constrained optimum too
                                     eliminations.incrementAndGet();
-                                    double paramMem = fs.problem(cm, options, 0, budget).memory(free);
+                                    double paramMem = fs.problem(cm, options, 0, budget, filter).memory(free);
                                     return new Outcome(new InterOpSolver.StageOption(p.cost(free), paramMem,
-                                            p.memory(free) - paramMem, new Config(mesh, p, free)), minMem);
+                                            p.memory(free) - paramMem, new Config(mesh, variant, filter, p, free)), minMem);
                                 }
                                 if (free != null && options.priceMemory()) {
                                     EliminationIntraOpSolver.Priced pr = elimination.solvePriced(p, 8);
@@ -116,10 +135,10 @@ public final class AutoSharder {
                                         double gap = (pr.cost() - pr.lowerBound()) / pr.cost();
                                         maxGap.accumulateAndGet(Double.doubleToLongBits(gap),
                                                 (x, y) -> Double.longBitsToDouble(x) >= Double.longBitsToDouble(y) ? x : y);
-                                        double paramMem = fs.problem(cm, options, 0, budget).memory(pr.choice());
+                                        double paramMem = fs.problem(cm, options, 0, budget, filter).memory(pr.choice());
                                         double mem = p.memory(pr.choice());
                                         return new Outcome(new InterOpSolver.StageOption(pr.cost(), paramMem,
-                                                mem - paramMem, new Config(mesh, p, pr.choice())), minMem);
+                                                mem - paramMem, new Config(mesh, variant, filter, p, pr.choice())), minMem);
                                     }
                                 }
                                 long s0 = System.nanoTime();
@@ -138,10 +157,11 @@ public final class AutoSharder {
                                     for (IntraOpProblem.Node n : p.nodes()) vars += n.cost().length;
                                     maxVars.accumulateAndGet(vars, Math::max);
                                 }
-                                double paramMem = fs.problem(cm, options, 0, budget).memory(sol.choice());
+                                double paramMem = fs.problem(cm, options, 0, budget, filter).memory(sol.choice());
                                 return new Outcome(new InterOpSolver.StageOption(sol.cost(), paramMem,
-                                        sol.memory() - paramMem, new Config(mesh, p, sol.choice())), minMem);
+                                        sol.memory() - paramMem, new Config(mesh, variant, filter, p, sol.choice())), minMem);
                             }));
+                          }
                         }
                     }
                 }
@@ -165,9 +185,7 @@ public final class AutoSharder {
             long d0 = System.nanoTime();
             InterOpSolver.Solution sol;
             try {
-                sol = new InterOpSolver().solve(K, cluster.devices(), submeshes,
-                        (first, last, m) -> table[first][last][m], options.microBatches(), budget,
-                        options.schedule().equals("1F1B"));
+                sol = solveStages(K, submeshes, table, budget);
             } catch (InfeasiblePlanException e) {
                 if (wholeNeed > budget) {
                     throw InfeasiblePlanException.memory(wholeNeed, budget, "fully sharded over all "
@@ -182,7 +200,7 @@ public final class AutoSharder {
                 Config c = (Config) s.option().config();
                 FoldedSlice fs = slices[s.first()][s.last()];
                 IntraOpProblem full = IntraOpProblem.of(g.slice(fs.first(), fs.last()), new CostModel(cluster, c.mesh()),
-                        options, 1, budget);
+                        options, 1, budget, c.filter());
                 int[] choice = fs.expand(c.problem(), c.choice(), full);
                 stages.add(stagePlan(fs.first(), fs.last(), submeshes.get(s.submesh()), device, c.mesh(), full, choice));
                 device += submeshes.get(s.submesh()).devices();
@@ -195,6 +213,58 @@ public final class AutoSharder {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * The inter-op DP over the stage options. Restricted to the runtime, the first and last stage of a pipeline must
+     * have the same shape (logical mesh and variant: they hold the two copies of the tied embedding), a constraint
+     * across stages the DP cannot carry; the DP is then run once per shape the first stage can take, with the first
+     * and last stage limited to it, and the best solution kept.
+     */
+    private InterOpSolver.Solution solveStages(int K, List<Submesh> submeshes,
+                                               List<InterOpSolver.StageOption>[][][] table, double budget) {
+        InterOpSolver dp = new InterOpSolver();
+        boolean oneF1B = options.schedule().equals("1F1B");
+        if (!options.executableOnly() || K == 1) {
+            return dp.solve(K, cluster.devices(), submeshes, (first, last, m) -> table[first][last][m],
+                    options.microBatches(), budget, oneF1B);
+        }
+        java.util.Set<String> shapes = new java.util.LinkedHashSet<>();
+        for (int j = 0; j < K - 1; j++) {
+            for (int m = 0; m < submeshes.size(); m++) {
+                if (table[0][j][m] == null) continue;
+                for (InterOpSolver.StageOption o : table[0][j][m]) shapes.add(shapeOf(o));
+            }
+        }
+        InterOpSolver.Solution best = null;
+        InfeasiblePlanException failure = null;
+        List<String> candidates = new ArrayList<>(shapes);
+        candidates.add(null); // single-stage plans only
+        for (String shape : candidates) {
+            InterOpSolver.CostTable restricted = (first, last, m) -> {
+                List<InterOpSolver.StageOption> all = table[first][last][m];
+                boolean end = (first == 0) != (last == K - 1);
+                if (all == null || !end) return all;
+                List<InterOpSolver.StageOption> keep = new ArrayList<>();
+                for (InterOpSolver.StageOption o : all) if (shapeOf(o).equals(shape)) keep.add(o);
+                return keep;
+            };
+            try {
+                InterOpSolver.Solution sol = dp.solve(K, cluster.devices(), submeshes, restricted,
+                        options.microBatches(), budget, oneF1B);
+                if (best == null || sol.objective() < best.objective()) best = sol;
+            } catch (InfeasiblePlanException e) {
+                failure = e;
+            }
+        }
+        if (best == null) throw failure;
+        return best;
+    }
+
+    /** The pipeline-runtime shape of a stage option: its logical mesh and variant. */
+    private static String shapeOf(InterOpSolver.StageOption o) {
+        Config c = (Config) o.config();
+        return c.mesh() + "/" + c.variant();
     }
 
     private static Outcome get(Future<Outcome> f) {

@@ -85,7 +85,13 @@ final class FoldedSlice {
 
     /** The problem to solve: folded when there is a run, else the slice's own. */
     IntraOpProblem problem(CostModel cm, AutoShardOptions o, double activationCopies, double budget) {
-        IntraOpProblem p = IntraOpProblem.of(representative, cm, o, activationCopies, budget);
+        return problem(cm, o, activationCopies, budget, StrategyFilter.ALL);
+    }
+
+    /** Like {@link #problem(CostModel, AutoShardOptions, double, double)} with the strategies {@code filter} allows. */
+    IntraOpProblem problem(CostModel cm, AutoShardOptions o, double activationCopies, double budget,
+                           StrategyFilter filter) {
+        IntraOpProblem p = IntraOpProblem.of(representative, cm, o, activationCopies, budget, filter);
         if (r0 < 0) return p;
         int k = r1 - r0 + 1;
         int n = p.nodes().size();

@@ -57,6 +57,15 @@ public final class IntraOpProblem {
      */
     public static IntraOpProblem of(Graph g, CostModel cost, AutoShardOptions options, double activationCopies,
                                     double memoryBudget) {
+        return of(g, cost, options, activationCopies, memoryBudget, StrategyFilter.ALL);
+    }
+
+    /**
+     * Like {@link #of(Graph, CostModel, AutoShardOptions, double, double)} with each node offered only the
+     * strategies {@code filter} allows; throws {@link InfeasiblePlanException} naming the op when it allows none.
+     */
+    public static IntraOpProblem of(Graph g, CostModel cost, AutoShardOptions options, double activationCopies,
+                                    double memoryBudget, StrategyFilter filter) {
         StrategyGenerator gen = new StrategyGenerator(cost, options);
         Map<String, Integer> rootOf = new HashMap<>();
         Map<Integer, List<Op>> members = new LinkedHashMap<>();
@@ -76,7 +85,11 @@ public final class IntraOpProblem {
         List<Node> nodes = new ArrayList<>();
         for (int r = 0; r < roots.size(); r++) {
             Op root = roots.get(r);
-            List<Strategy> ss = gen.strategies(g, root);
+            List<Strategy> ss = new ArrayList<>();
+            for (Strategy st : gen.strategies(g, root)) if (filter.allows(root, st)) ss.add(st);
+            if (ss.isEmpty()) {
+                throw new InfeasiblePlanException("op " + root.name() + " has no allowed strategy on mesh " + cost.mesh());
+            }
             double[] c = new double[ss.size()];
             double[] m = new double[ss.size()];
             List<String> names = new ArrayList<>();

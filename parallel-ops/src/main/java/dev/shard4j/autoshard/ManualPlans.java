@@ -38,8 +38,23 @@ public final class ManualPlans {
         return grid("dp" + dp + "-tp" + tp + "-pp" + pp, g, c, o, dp, tp, pp, false);
     }
 
+    /**
+     * The 3-D grid with Megatron sequence parallelism (layer norms split the sequence over the tensor axis) and/or
+     * ZeRO-3 over the data axis; named like {@code dp2-tp2-pp1-sp-zero3}.
+     */
+    public static Plan grid3d(Graph g, ClusterProfile c, AutoShardOptions o, int dp, int tp, int pp,
+                              boolean sequenceParallel, boolean zero) {
+        String name = "dp" + dp + "-tp" + tp + "-pp" + pp + (sequenceParallel ? "-sp" : "") + (zero ? "-zero3" : "");
+        return grid(name, g, c, o, dp, tp, pp, zero, sequenceParallel);
+    }
+
     private static Plan grid(String name, Graph g, ClusterProfile c, AutoShardOptions o, int dp, int tp, int pp,
                              boolean zero) {
+        return grid(name, g, c, o, dp, tp, pp, zero, false);
+    }
+
+    private static Plan grid(String name, Graph g, ClusterProfile c, AutoShardOptions o, int dp, int tp, int pp,
+                             boolean zero, boolean sequenceParallel) {
         if (dp * tp * pp != c.devices()) {
             throw new IllegalArgumentException(name + ": dp*tp*pp = " + dp * tp * pp + " but the cluster has " + c.devices() + " devices");
         }
@@ -59,7 +74,7 @@ public final class ManualPlans {
             int[] choice = new int[p.nodes().size()];
             for (int n = 0; n < choice.length; n++) {
                 Op root = g.op(p.nodes().get(n).ops().get(0));
-                choice[n] = pick(root, p.nodes().get(n).strategies(), Role.DATA, Role.TENSOR, zero);
+                choice[n] = pick(root, p.nodes().get(n).strategies(), Role.DATA, Role.TENSOR, zero, sequenceParallel);
             }
             stages.add(AutoSharder.stagePlan(first, last, sm, s * per, mesh, p, choice));
             first = last + 1;
@@ -67,8 +82,8 @@ public final class ManualPlans {
         return new Plan(name, o.schedule(), o.microBatches(), stages);
     }
 
-    private static int pick(Op op, List<Strategy> ss, Role r0, Role r1, boolean zero) {
-        char a0 = letter(op, r0), a1 = letter(op, r1);
+    private static int pick(Op op, List<Strategy> ss, Role r0, Role r1, boolean zero, boolean sequenceParallel) {
+        char a0 = letter(op, r0, sequenceParallel), a1 = letter(op, r1, sequenceParallel);
         String[] wanted = {"" + a0 + a1, "" + a0 + '-', "-" + a1, "--"};
         for (String w : wanted) {
             for (boolean z : zero ? new boolean[] {true, false} : new boolean[] {false}) {
@@ -80,20 +95,9 @@ public final class ManualPlans {
         throw new IllegalStateException("op " + op.name() + " has no replicated strategy");
     }
 
-    private static char letter(Op op, Role role) {
+    private static char letter(Op op, Role role, boolean sequenceParallel) {
         if (role == Role.NONE) return '-';
-        if (role == Role.DATA) return op.indexSizes().containsKey('b') ? 'b' : '-';
-        switch (op.kind()) {
-            case MATMUL: {
-                String out = op.outputLabels();
-                char last = out.charAt(out.length() - 1);
-                if (last == 'h' || last == 'f' || last == 'v') return last; // column parallel
-                String in = op.inputLabels(0);
-                return in.charAt(in.length() - 1); // row parallel: split the contracted letter
-            }
-            case ATTENTION: return 'h';
-            case EMBEDDING: case CROSS_ENTROPY: return 'v';
-            default: return '-';
-        }
+        if (role == Role.DATA) return RuntimeRoles.dataLetter(op);
+        return RuntimeRoles.tensorLetter(op, sequenceParallel);
     }
 }

@@ -2,26 +2,35 @@ package dev.shard4j.pipeline;
 
 import dev.shard4j.layers.GptConfig;
 import dev.shard4j.optim.AdamWOptimizer;
+import dev.shard4j.optim.WarmupCosineSchedule;
 import java.util.List;
 
 /**
  * Everything a pipeline trainer needs: the model, the mesh, the schedule ({@code gpipe}, {@code 1f1b},
  * {@code interleaved} with {@code chunks} model chunks per rank), the number of micro-batches, the global batch
  * (rows per step, split over dp ranks, then into micro-batches), AdamW and global-norm clipping ({@code maxGradNorm}
- * 0 for none), and an optional explicit stage map ({@code null}: blocks balanced over the virtual stages).
- * Immutable; any thread.
+ * 0 for none), an optional explicit stage map ({@code null}: blocks balanced over the virtual stages) and an
+ * optional learning-rate schedule ({@code null}: AdamW's learning rate at every step; else step s, counted from 0,
+ * uses {@code learningRates.lr(s)}, as the dp x tp trainer does). Immutable; any thread.
  */
 public record PipelineConfig(GptConfig model, PipelineMesh mesh, String schedule, int chunks, int microBatches,
-    int batch, AdamWOptimizer.Config adam, double maxGradNorm, List<List<Integer>> stageMap) {
-  /** A config with balanced stages. */
+    int batch, AdamWOptimizer.Config adam, double maxGradNorm, List<List<Integer>> stageMap,
+    WarmupCosineSchedule learningRates) {
+  /** A config with balanced stages and a constant learning rate. */
   public static PipelineConfig of(GptConfig model, PipelineMesh mesh, String schedule, int chunks, int microBatches,
       int batch, AdamWOptimizer.Config adam, double maxGradNorm) {
-    return new PipelineConfig(model, mesh, schedule, chunks, microBatches, batch, adam, maxGradNorm, null);
+    return new PipelineConfig(model, mesh, schedule, chunks, microBatches, batch, adam, maxGradNorm, null, null);
   }
 
   /** This config with an explicit stage map (see {@link StageMap#of}). */
   public PipelineConfig withStageMap(List<List<Integer>> map) {
-    return new PipelineConfig(model, mesh, schedule, chunks, microBatches, batch, adam, maxGradNorm, map);
+    return new PipelineConfig(model, mesh, schedule, chunks, microBatches, batch, adam, maxGradNorm, map,
+        learningRates);
+  }
+
+  /** This config with a learning rate per step ({@code null}: constant). */
+  public PipelineConfig withLearningRates(WarmupCosineSchedule lr) {
+    return new PipelineConfig(model, mesh, schedule, chunks, microBatches, batch, adam, maxGradNorm, stageMap, lr);
   }
 
   /**

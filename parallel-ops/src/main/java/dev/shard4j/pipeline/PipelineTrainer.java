@@ -182,6 +182,9 @@ public final class PipelineTrainer implements AutoCloseable {
           scale = GradNorm.clipScale(Math.sqrt(sq.item()), config.maxGradNorm());
         }
       }
+      if (config.learningRates() != null) {
+        optimizer.setLearningRate(config.learningRates().lr(steps));
+      }
       optimizer.step(scale);
     }
   }

@@ -2,8 +2,10 @@ package dev.shard4j.training;
 
 import dev.shard4j.autoshard.MeshShape;
 import dev.shard4j.autoshard.Plan;
+import dev.shard4j.pipeline.StageShape;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -13,30 +15,101 @@ import java.util.Map;
  * vocabulary {@code v}, layer norms replicate or, with sequence parallelism, split the sequence {@code s}); ZeRO-3
  * when the data-parallel ops shard their parameters ({@code +zero}).
  *
- * <p>Plans whose ops mix roles on one axis (the planner may, e.g., split the embedding's model dimension on a
- * data-parallel axis) and plans of several pipeline stages are not executable yet: lowering throws
- * {@link UnsupportedOperationException} listing every op that deviates. Pure; any thread.
+ * <p>A plan of several stages lowers to the pipeline runtime ({@link #lowerPipeline}): one {@link StageShape} per
+ * stage and the stage map of its layers. Plans whose ops mix roles on one axis (the unrestricted planner may, e.g.,
+ * split the embedding's model dimension on a data-parallel axis; {@code AutoShardOptions.executableOnly} keeps it
+ * from doing so) are not executable: lowering throws {@link UnsupportedOperationException} listing every op that
+ * deviates. Pure; any thread.
  */
 public final class PlanLowering {
   /** What to run: mesh sizes per role, sequence parallelism and the ZeRO stage. */
   public record Lowered(int dp, int tp, boolean sequenceParallel, int zeroStage) {}
 
+  /**
+   * What the pipeline runtime runs for a plan: the shape of each stage, the layers of each stage (0 = embedding,
+   * 1..L = blocks, L + 1 = head, as in {@code StageMap}), the micro-batch count and the schedule name
+   * ({@code 1f1b} or {@code gpipe}).
+   */
+  public record Pipeline(List<StageShape> stages, List<List<Integer>> stageMap, int microBatches, String schedule) {
+    /** Copies the lists. */
+    public Pipeline {
+      stages = List.copyOf(stages);
+      stageMap = List.copyOf(stageMap);
+    }
+
+    /** Ranks of all stages. */
+    public int ranks() {
+      return stages.stream().mapToInt(StageShape::size).sum();
+    }
+  }
+
   private enum Role { DATA, TENSOR }
 
   private PlanLowering() {}
 
-  /** Lowers {@code plan}; see the class comment for what is supported. */
+  /**
+   * Lowers a single-stage {@code plan} to the dp x tp trainer; a plan of several stages is rejected (use
+   * {@link #lowerPipeline}).
+   */
   public static Lowered lower(Plan plan) {
     if (plan.stages().size() != 1) {
       throw new UnsupportedOperationException("executing plan '" + plan.name() + "': it has " + plan.stages().size()
-          + " pipeline stages; executing multi-stage plans through the pipeline runtime is not wired yet");
+          + " pipeline stages; the dp x tp trainer runs one, lower it with lowerPipeline");
     }
-    Plan.StagePlan stage = plan.stages().get(0);
+    return lowerStage(plan, 0);
+  }
+
+  /**
+   * Lowers {@code plan} of any number of stages to the pipeline runtime. Rejects ZeRO in a plan of several stages
+   * (the pipeline runtime keeps full parameters on every rank of a stage) and stages that do not cover the layers
+   * in order.
+   */
+  public static Pipeline lowerPipeline(Plan plan) {
+    List<StageShape> shapes = new ArrayList<>();
+    List<List<Integer>> map = new ArrayList<>();
+    int next = 0;
+    for (int s = 0; s < plan.stages().size(); s++) {
+      Plan.StagePlan st = plan.stages().get(s);
+      Lowered l = lowerStage(plan, s);
+      if (l.zeroStage() != 0 && plan.stages().size() > 1) {
+        throw new UnsupportedOperationException("executing plan '" + plan.name() + "': stage " + s + " shards "
+            + "parameters (ZeRO) but the pipeline runtime keeps full parameters on every rank of a stage");
+      }
+      if (st.firstLayer() != next || st.lastLayer() < st.firstLayer()) {
+        throw new IllegalArgumentException("executing plan '" + plan.name() + "': stage " + s + " holds layers "
+            + st.firstLayer() + ".." + st.lastLayer() + ", expected the next to start at layer " + next);
+      }
+      List<Integer> layers = new ArrayList<>();
+      for (int i = st.firstLayer(); i <= st.lastLayer(); i++) {
+        layers.add(i);
+      }
+      next = st.lastLayer() + 1;
+      map.add(layers);
+      shapes.add(new StageShape(l.dp(), l.tp(), l.sequenceParallel()));
+    }
+    return new Pipeline(shapes, map, plan.microBatches(), plan.schedule().toLowerCase(Locale.ROOT));
+  }
+
+  private static Lowered lowerStage(Plan plan, int stageIndex) {
+    Plan.StagePlan stage = plan.stages().get(stageIndex);
+    String where = plan.stages().size() == 1 ? "" : " stage " + stageIndex;
     MeshShape mesh = stage.mesh();
     Map<String, Plan.OpSharding> ops = stage.ops();
-    Plan.OpSharding anchor = ops.get("h.0.attn.qkv");
+    Plan.OpSharding anchor = null;
+    String anchorName = null;
+    for (Map.Entry<String, Plan.OpSharding> e : ops.entrySet()) {
+      if (anchor == null && e.getKey().endsWith(".attn.qkv")) {
+        anchor = e.getValue();
+        anchorName = e.getKey();
+      }
+    }
     if (anchor == null) {
-      throw new IllegalArgumentException("executing plan '" + plan.name() + "': no op h.0.attn.qkv; not a GPT plan");
+      anchor = ops.get("wte") != null ? ops.get("wte") : ops.get("lm_head");
+      anchorName = ops.get("wte") != null ? "wte" : "lm_head";
+    }
+    if (anchor == null) {
+      throw new IllegalArgumentException("executing plan '" + plan.name() + "'" + where + ": no attention block, "
+          + "embedding or LM head; not a GPT plan");
     }
     Role[] roles = new Role[2];
     List<String> problems = new ArrayList<>();
@@ -45,10 +118,12 @@ public final class PlanLowering {
         continue;
       }
       char c = anchor.strategy().charAt(axis);
-      roles[axis] = c == 'b' ? Role.DATA : c == 'h' ? Role.TENSOR : null;
+      boolean tensorLetter = anchorName.endsWith("attn.qkv") ? c == 'h' : c == 'v';
+      roles[axis] = c == 'b' ? Role.DATA : tensorLetter ? Role.TENSOR : null;
       if (roles[axis] == null) {
-        problems.add("axis " + axis + " (size " + mesh.size(axis) + "): h.0.attn.qkv splits '" + c
-            + "', neither the batch (data parallel) nor the heads (tensor parallel)");
+        problems.add("axis " + axis + " (size " + mesh.size(axis) + "): " + anchorName + " splits '" + c
+            + "', neither the batch (data parallel) nor the " + (anchorName.endsWith("attn.qkv") ? "heads" : "vocabulary")
+            + " (tensor parallel)");
       }
     }
     boolean sp = false;
@@ -90,7 +165,7 @@ public final class PlanLowering {
           + "(+zero); the runtime shards all or none");
     }
     if (!problems.isEmpty()) {
-      throw new UnsupportedOperationException("executing plan '" + plan.name() + "' on mesh " + mesh
+      throw new UnsupportedOperationException("executing plan '" + plan.name() + "'" + where + " on mesh " + mesh
           + ": per-op shardings that mix roles on one axis are not executable yet:\n  " + String.join("\n  ", problems));
     }
     int dp = 1;
