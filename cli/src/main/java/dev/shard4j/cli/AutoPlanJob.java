@@ -16,13 +16,14 @@ import java.util.Locale;
 /**
  * {@code shard4j train --plan auto}: gets a cluster profile of the local ranks (measured now, or from a file or
  * preset), plans the GPT for them with the planner restricted to what the runtime executes, prints each micro-batch
- * count tried and the chosen plan, and writes it to {@code plan.json} so the run can be repeated with
- * {@code --plan plan.json}.
+ * count tried and the chosen plan, and writes it to {@code plan.json} beside the loss curve, so the run can be
+ * repeated with {@code --plan plan.json}.
  */
 final class AutoPlanJob {
   private AutoPlanJob() {}
 
-  static Plan plan(String model, int ranks, int batch, String cluster, PrintStream out) throws IOException {
+  static Plan plan(String model, int ranks, int batch, String cluster, Path planFile, PrintStream out)
+      throws IOException {
     if (ranks < 1) {
       throw new IllegalArgumentException("train: --ranks must be >= 1, got " + ranks);
     }
@@ -49,9 +50,8 @@ final class AutoPlanJob {
     }
     out.print(r.plan().summary());
     out.printf(Locale.ROOT, "estimate: %.1f ms per step on %s%n", r.stepSeconds() * 1e3, profile.name());
-    Path file = Path.of("plan.json");
-    Files.writeString(file, r.plan().toJson());
-    out.println("wrote   : " + file.toAbsolutePath());
+    Files.writeString(planFile, r.plan().toJson());
+    out.println("wrote   : " + planFile.toAbsolutePath());
     return r.plan();
   }
 }

@@ -121,7 +121,7 @@ public final class TrainCommand implements Callable<Integer> {
       int zeroStage = zero;
       if (planFile != null) {
         Plan plan = planFile.toString().equals("auto") ? AutoPlanJob.plan(model.cliName(), ranks, batch, cluster,
-            System.out) : Plan.fromJson(java.nio.file.Files.readString(planFile));
+            plot.toAbsolutePath().resolveSibling("plan.json"), System.out) : Plan.fromJson(java.nio.file.Files.readString(planFile));
         if (plan.stages().size() > 1) {
           if (rayAddress != null || bf16) {
             throw new UnsupportedOperationException("train: a plan of " + plan.stages().size() + " pipeline stages "

@@ -65,4 +65,32 @@ class GptTrainCommandTest {
     Run axis = train("train", "--model", "gpt-tiny", "--mesh", "xp=2");
     assertTrue(axis.err().contains("unknown axis 'xp'"), axis.err());
   }
+
+  @Test
+  void autoPlansForTheRanksTrainsAndWritesAReplayablePlan(@TempDir Path dir) throws Exception {
+    Path png = dir.resolve("loss.png");
+    Run r = train("train", "--model", "gpt-tiny", "--plan", "auto", "--ranks", "4", "--cluster", "cpux4",
+        "--steps", "3", "--plot", png.toString());
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().contains("B=1 "), r.out());
+    assertTrue(r.out().contains("estimate:"), r.out());
+    Matcher m = LOSS.matcher(r.out());
+    assertTrue(m.find(), r.out());
+    Path plan = dir.resolve("plan.json");
+    assertTrue(Files.readString(plan).contains("\"stages\""));
+    Run again = train("train", "--model", "gpt-tiny", "--plan", plan.toString(), "--steps", "3", "--plot",
+        dir.resolve("again.png").toString());
+    assertEquals(0, again.code(), again.out() + again.err());
+    Matcher m2 = LOSS.matcher(again.out());
+    assertTrue(m2.find(), again.out());
+    assertEquals(m.group(0), m2.group(0), "replaying the written plan gives the same losses");
+  }
+
+  @Test
+  void autoPlanWithAProfileOfAnotherSizeIsRejected(@TempDir Path dir) {
+    Run r = train("train", "--model", "gpt-tiny", "--plan", "auto", "--ranks", "3", "--cluster", "cpux4",
+        "--plot", dir.resolve("l.png").toString());
+    assertNotEquals(0, r.code());
+    assertTrue(r.err().contains("has 4 devices but --ranks is 3"), r.err());
+  }
 }
