@@ -19,10 +19,30 @@ import java.util.Map;
  * @param interBeta      seconds per byte across nodes
  * @param flops          achievable FLOP/s per device per op class (keys: MATMUL, ELEMENTWISE)
  * @param memoryBytes    memory per device, bytes
+ * @param groupLinks     optional measured links of collectives inside a node by group size (a mesh axis of that
+ *                       many devices, measured with every group of that size of the node busy at once, as the
+ *                       groups of one mesh axis are); a size missing here uses intraAlpha / intraBeta. Empty for
+ *                       the presets; filled by profilers where the link depends on the group size (ranks sharing
+ *                       cores, switches with per-port limits)
  */
 public record ClusterProfile(String name, int devicesPerNode, int nodes, double intraAlpha, double intraBeta,
                              double interAlpha, double interBeta, Map<OpKind.OpClass, Double> flops,
-                             long memoryBytes) {
+                             long memoryBytes, Map<Integer, Link> groupLinks) {
+    /** Alpha (seconds per collective) and beta (seconds per byte of bus traffic) of one group size. */
+    public record Link(double alpha, double beta) {
+        public Link {
+            if (!(alpha >= 0) || !(beta > 0)) {
+                throw new IllegalArgumentException("link: alpha=" + alpha + " must be >= 0 and beta=" + beta + " > 0");
+            }
+        }
+    }
+
+    /** A profile without per-group-size links. */
+    public ClusterProfile(String name, int devicesPerNode, int nodes, double intraAlpha, double intraBeta,
+                          double interAlpha, double interBeta, Map<OpKind.OpClass, Double> flops, long memoryBytes) {
+        this(name, devicesPerNode, nodes, intraAlpha, intraBeta, interAlpha, interBeta, flops, memoryBytes, Map.of());
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final double GB = 1e9;
     private static final long GIB = 1L << 30;
@@ -32,6 +52,13 @@ public record ClusterProfile(String name, int devicesPerNode, int nodes, double 
             throw new IllegalArgumentException("cluster " + name + ": devicesPerNode=" + devicesPerNode + " nodes=" + nodes);
         }
         flops = Map.copyOf(flops);
+        groupLinks = groupLinks == null ? Map.of() : Map.copyOf(new java.util.TreeMap<>(groupLinks));
+        for (int size : groupLinks.keySet()) {
+            if (size < 2 || size > devicesPerNode) {
+                throw new IllegalArgumentException("cluster " + name + ": group link for " + size
+                        + " devices, a node has " + devicesPerNode);
+            }
+        }
         for (OpKind.OpClass c : OpKind.OpClass.values()) {
             Double f = flops.get(c);
             if (f == null || f <= 0) throw new IllegalArgumentException("cluster " + name + ": no FLOP/s for " + c);
@@ -41,22 +68,36 @@ public record ClusterProfile(String name, int devicesPerNode, int nodes, double 
     /** Total devices. */
     public int devices() { return devicesPerNode * nodes; }
 
+    /** The link of collectives over {@code size} devices inside one node. */
+    public Link intraLink(int size) {
+        Link l = groupLinks.get(size);
+        return l != null ? l : new Link(intraAlpha, intraBeta);
+    }
+
+    /** A copy with measured links per group size inside a node. */
+    public ClusterProfile withGroupLinks(Map<Integer, Link> links) {
+        return new ClusterProfile(name, devicesPerNode, nodes, intraAlpha, intraBeta, interAlpha, interBeta, flops,
+                memoryBytes, links);
+    }
+
     /** FLOP/s for an op class. */
     public double flopsFor(OpKind.OpClass c) { return flops.get(c); }
 
     /** A copy with another node count. */
     public ClusterProfile withNodes(int n) {
-        return new ClusterProfile(name, devicesPerNode, n, intraAlpha, intraBeta, interAlpha, interBeta, flops, memoryBytes);
+        return new ClusterProfile(name, devicesPerNode, n, intraAlpha, intraBeta, interAlpha, interBeta, flops,
+                memoryBytes, groupLinks);
     }
 
     /** A copy with other FLOP/s figures (e.g. measured ones). */
     public ClusterProfile withFlops(Map<OpKind.OpClass, Double> f) {
-        return new ClusterProfile(name, devicesPerNode, nodes, intraAlpha, intraBeta, interAlpha, interBeta, f, memoryBytes);
+        return new ClusterProfile(name, devicesPerNode, nodes, intraAlpha, intraBeta, interAlpha, interBeta, f,
+                memoryBytes, groupLinks);
     }
 
     /** A copy with other link parameters (e.g. fitted by {@link Profiler#fit}). */
     public ClusterProfile withLinks(double intraA, double intraB, double interA, double interB) {
-        return new ClusterProfile(name, devicesPerNode, nodes, intraA, intraB, interA, interB, flops, memoryBytes);
+        return new ClusterProfile(name, devicesPerNode, nodes, intraA, intraB, interA, interB, flops, memoryBytes, groupLinks);
     }
 
     /**

@@ -3,7 +3,9 @@ package dev.shard4j.autoshard;
 /**
  * Alpha-beta cost of collectives on the axes of a logical mesh placed on a cluster, and compute time. Axis 1 is the
  * inner axis: it stays inside a node when n1 <= devicesPerNode; axis 0 is inside a node only when the whole mesh
- * fits in one node. One method per collective; B is the full (gathered / reduced) buffer in bytes. Pure.
+ * fits in one node. Inside a node an axis of n devices uses the profile's link for groups of n when it has one
+ * ({@link ClusterProfile#intraLink}). One method per collective; B is the full (gathered / reduced) buffer in bytes.
+ * Pure.
  */
 public final class CostModel {
     private final ClusterProfile cluster;
@@ -24,9 +26,13 @@ public final class CostModel {
         return mesh.devices() > cluster.devicesPerNode();
     }
 
-    private double alpha(int axis) { return crossesNodes(axis) ? cluster.interAlpha() : cluster.intraAlpha(); }
+    private double alpha(int axis) {
+        return crossesNodes(axis) ? cluster.interAlpha() : cluster.intraLink(mesh.size(axis)).alpha();
+    }
 
-    private double beta(int axis) { return crossesNodes(axis) ? cluster.interBeta() : cluster.intraBeta(); }
+    private double beta(int axis) {
+        return crossesNodes(axis) ? cluster.interBeta() : cluster.intraLink(mesh.size(axis)).beta();
+    }
 
     private double factor(int axis) {
         int n = mesh.size(axis);

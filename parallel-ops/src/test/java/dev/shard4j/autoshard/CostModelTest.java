@@ -82,4 +82,19 @@ class CostModelTest {
                 Map.of(OpKind.OpClass.MATMUL, 3e11, OpKind.OpClass.ELEMENTWISE, 1e10));
         assertEquals(3e11, measured.flopsFor(OpKind.OpClass.MATMUL));
     }
+
+    @Test
+    void aMeasuredGroupLinkPricesTheAxisOfThatSizeAndSurvivesJson() {
+        ClusterProfile base = ClusterProfile.localCpu(8);
+        ClusterProfile p = ClusterProfile.fromJson(base.withGroupLinks(java.util.Map.of(
+                8, new ClusterProfile.Link(2e-3, 1e-9))).toJson());
+        CostModel cm = new CostModel(p, new MeshShape(8, 1));
+        // all-reduce of 1 MB over 8: alpha + 2 beta 7/8 B
+        assertEquals(2e-3 + 2 * 1e-9 * 7.0 / 8 * 1e6, cm.allReduce(1e6, 0), 1e-12);
+        // a 2 x 4 mesh has no measured link for 2 or 4: the profile's intra link
+        CostModel other = new CostModel(p, new MeshShape(2, 4));
+        assertEquals(base.intraAlpha() + base.intraBeta() * 3.0 / 4 * 1e6, other.allGather(1e6, 1), 1e-12);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> base.withGroupLinks(java.util.Map.of(16, new ClusterProfile.Link(1e-6, 1e-9))));
+    }
 }
