@@ -75,59 +75,103 @@ public final class CommunicatorProfiler {
   /**
    * What one {@link #measure} call found; the same on every rank.
    *
-   * @param ranks  the group size measured
-   * @param device the device type of the measured tensors
-   * @param links  per collective, one sample per size (bus bytes, max over ranks of the median seconds)
-   * @param flops  per op class, the median over ranks of the per-rank FLOP/s with all ranks computing
+   * @param ranks          the ranks that computed at once (the group size; a one-rank result has its link from two)
+   * @param ranksPerNode   ranks per node; {@code ranks} when the group is one node
+   * @param device         the device type of the measured tensors
+   * @param links          per collective, one sample per size (bus bytes, max over ranks of the median seconds),
+   *                       inside a node; empty when a node holds one rank
+   * @param crossNodeLinks the same over the whole group, which spans the nodes; empty when there is one node
+   * @param flops          per op class, the median over ranks of the per-rank FLOP/s with all ranks computing
    */
-  public record Result(int ranks, Device.Type device, Map<Collective, List<Profiler.Sample>> links,
-      Map<OpKind.OpClass, Double> flops) {
-    /** Copies the maps. */
+  public record Result(int ranks, int ranksPerNode, Device.Type device, Map<Collective, List<Profiler.Sample>> links,
+      Map<Collective, List<Profiler.Sample>> crossNodeLinks, Map<OpKind.OpClass, Double> flops) {
+    /** Copies the maps and checks that the ranks tile the nodes. */
     public Result {
+      if (ranksPerNode < 1 || ranks % ranksPerNode != 0) {
+        throw new IllegalArgumentException("CommunicatorProfiler.Result: ranksPerNode " + ranksPerNode
+            + " does not divide ranks " + ranks);
+      }
       links = Map.copyOf(links);
+      crossNodeLinks = Map.copyOf(crossNodeLinks);
       flops = Map.copyOf(flops);
     }
 
-    /** The least-squares alpha/beta of {@code c}'s samples (as measured: alpha may come out slightly negative). */
+    /** A result of one node of {@code ranks} ranks. */
+    public Result(int ranks, Device.Type device, Map<Collective, List<Profiler.Sample>> links,
+        Map<OpKind.OpClass, Double> flops) {
+      this(ranks, ranks, device, links, Map.of(), flops);
+    }
+
+    /** The number of nodes. */
+    public int nodes() {
+      return ranks / ranksPerNode;
+    }
+
+    /**
+     * The least-squares alpha/beta of {@code c}'s samples inside a node, or across nodes when a node holds one rank
+     * (as measured: alpha may come out slightly negative).
+     */
     public Profiler.AlphaBeta fit(Collective c) {
-      List<Profiler.Sample> s = links.get(c);
+      return fitOf(links.isEmpty() ? crossNodeLinks : links, c);
+    }
+
+    /** The least-squares alpha/beta of {@code c}'s samples across nodes, or inside the one node there is. */
+    public Profiler.AlphaBeta fitCrossNode(Collective c) {
+      return fitOf(crossNodeLinks.isEmpty() ? links : crossNodeLinks, c);
+    }
+
+    private static Profiler.AlphaBeta fitOf(Map<Collective, List<Profiler.Sample>> m, Collective c) {
+      List<Profiler.Sample> s = m.get(c);
       if (s == null) {
         throw new IllegalArgumentException("CommunicatorProfiler.fit: " + c.label() + " was not measured; measured "
-            + links.keySet());
+            + m.keySet());
       }
       return Profiler.fit(s);
     }
 
     /**
-     * {@code base} with the link fitted from the all-reduce samples (alpha clipped at 0) for both the links inside
-     * and across nodes, and the measured FLOP/s. Throws {@link IllegalStateException} when the fitted beta is not
-     * positive (the timings were too noisy to separate latency from bandwidth).
+     * {@code base} (which must have {@link #ranksPerNode} devices per node and {@link #nodes} nodes) with the links
+     * fitted from the all-reduce samples (alpha clipped at 0), inside and across nodes (the same link when there is
+     * one node), and the measured FLOP/s. Throws {@link IllegalStateException} when a fitted beta is not positive
+     * (the timings were too noisy to separate latency from bandwidth).
      */
     public ClusterProfile applyTo(ClusterProfile base) {
-      Profiler.AlphaBeta link = checkedLink(fit(Collective.ALL_REDUCE));
-      return Profiler.withMeasuredFlops(base, flops).withLinks(link.alpha(), link.beta(), link.alpha(), link.beta());
+      if (base.devicesPerNode() != ranksPerNode || base.nodes() != nodes()) {
+        throw new IllegalArgumentException("CommunicatorProfiler.applyTo: measured " + nodes() + " node(s) of "
+            + ranksPerNode + " rank(s), but the profile " + base.name() + " has " + base.nodes() + " node(s) of "
+            + base.devicesPerNode() + " device(s)");
+      }
+      Profiler.AlphaBeta intra = checkedLink(fit(Collective.ALL_REDUCE));
+      Profiler.AlphaBeta inter = checkedLink(fitCrossNode(Collective.ALL_REDUCE));
+      return Profiler.withMeasuredFlops(base, flops).withLinks(intra.alpha(), intra.beta(), inter.alpha(),
+          inter.beta());
     }
 
-    /** Human-readable lines: one per collective (alpha, beta, bus bandwidth) and one for compute. */
+    /** Human-readable lines: one per collective and level (alpha, beta, bus bandwidth, samples), one for compute. */
     public String report() {
       StringBuilder b = new StringBuilder();
+      report(b, links, crossNodeLinks.isEmpty() ? "" : " in a node");
+      report(b, crossNodeLinks, links.isEmpty() ? "" : " across nodes");
+      b.append(String.format(Locale.ROOT, "compute        : matmul %.2f GFLOP/s, elementwise %.3f GFLOP/s per rank"
+          + " (%s, %d ranks computing at once)", flops.get(OpKind.OpClass.MATMUL) / 1e9,
+          flops.get(OpKind.OpClass.ELEMENTWISE) / 1e9, device.name().toLowerCase(Locale.ROOT), ranks));
+      return b.toString();
+    }
+
+    private static void report(StringBuilder b, Map<Collective, List<Profiler.Sample>> m, String where) {
       for (Collective c : Collective.values()) {
-        if (!links.containsKey(c)) {
+        if (!m.containsKey(c)) {
           continue;
         }
-        Profiler.AlphaBeta f = fit(c);
-        b.append(String.format(Locale.ROOT, "%-15s: alpha %.1f us, beta %.4f ns/B (%.2f GB/s bus bandwidth);",
-            c.label(), f.alpha() * 1e6, f.beta() * 1e9, 1e-9 / f.beta()));
-        for (Profiler.Sample s : links.get(c)) {
+        Profiler.AlphaBeta f = fitOf(m, c);
+        b.append(String.format(Locale.ROOT, "%-15s: alpha %.1f us, beta %.4f ns/B (%.2f GB/s bus bandwidth)%s;",
+            c.label(), f.alpha() * 1e6, f.beta() * 1e9, 1e-9 / f.beta(), where));
+        for (Profiler.Sample s : m.get(c)) {
           b.append(String.format(Locale.ROOT, " %.0f KiB bus in %.1f us,", s.bytes() / 1024, s.seconds() * 1e6));
         }
         b.setLength(b.length() - 1);
         b.append('\n');
       }
-      b.append(String.format(Locale.ROOT, "compute        : matmul %.2f GFLOP/s, elementwise %.3f GFLOP/s per rank"
-          + " (%s, %d ranks computing at once)", flops.get(OpKind.OpClass.MATMUL) / 1e9,
-          flops.get(OpKind.OpClass.ELEMENTWISE) / 1e9, device.name().toLowerCase(Locale.ROOT), ranks));
-      return b.toString();
     }
   }
 
@@ -213,10 +257,58 @@ public final class CommunicatorProfiler {
     return collectives;
   }
 
-  /** Collective: links and compute of the group, see the class comment. */
+  /** Collective: links and compute of a group on one node, see the class comment. */
   public Result measure(Communicator comm, Device device) {
     Map<Collective, List<Profiler.Sample>> links = measureLinks(comm, device);
     return new Result(comm.size(), device.type(), links, measureFlops(comm, device));
+  }
+
+  /**
+   * Collective: links and compute of a group whose ranks sit on nodes of {@code ranksPerNode} consecutive ranks
+   * (ranks {@code [k*ranksPerNode, (k+1)*ranksPerNode)} on node k). The link inside a node is timed on a
+   * {@link Communicator#split} per node, all nodes at once, and the slowest node kept; the link across nodes on the
+   * whole group. With {@code ranksPerNode == comm.size()} this is {@link #measure(Communicator, Device)}.
+   */
+  public Result measure(Communicator comm, Device device, int ranksPerNode) {
+    int n = comm.size();
+    if (ranksPerNode < 1 || n % ranksPerNode != 0) {
+      throw new IllegalArgumentException("CommunicatorProfiler.measure: ranksPerNode " + ranksPerNode
+          + " does not divide the group of " + n + " ranks");
+    }
+    if (ranksPerNode == n) {
+      return measure(comm, device);
+    }
+    Map<Collective, List<Profiler.Sample>> inNode = Map.of();
+    if (ranksPerNode >= 2) {
+      try (Communicator node = comm.split(comm.rank() / ranksPerNode, comm.rank())) {
+        inNode = slowest(comm, device, measureLinks(node, device));
+      }
+    }
+    Map<Collective, List<Profiler.Sample>> crossNode = measureLinks(comm, device);
+    return new Result(n, ranksPerNode, device.type(), inNode, crossNode, measureFlops(comm, device));
+  }
+
+  /** Collective: {@code samples} with each time replaced by its maximum over the ranks of {@code comm}. */
+  private static Map<Collective, List<Profiler.Sample>> slowest(Communicator comm, Device device,
+      Map<Collective, List<Profiler.Sample>> samples) {
+    List<Collective> order = Arrays.stream(Collective.values()).filter(samples::containsKey).toList();
+    int per = samples.get(order.get(0)).size();
+    float[] seconds = new float[order.size() * per];
+    for (int c = 0; c < order.size(); c++) {
+      for (int i = 0; i < per; i++) {
+        seconds[c * per + i] = (float) samples.get(order.get(c)).get(i).seconds();
+      }
+    }
+    float[] max = reduceMax(comm, device, seconds);
+    Map<Collective, List<Profiler.Sample>> out = new EnumMap<>(Collective.class);
+    for (int c = 0; c < order.size(); c++) {
+      Profiler.Sample[] s = new Profiler.Sample[per];
+      for (int i = 0; i < per; i++) {
+        s[i] = new Profiler.Sample(samples.get(order.get(c)).get(i).bytes(), max[c * per + i]);
+      }
+      out.put(order.get(c), List.of(s));
+    }
+    return out;
   }
 
   /**
@@ -229,32 +321,25 @@ public final class CommunicatorProfiler {
       throw new IllegalArgumentException("CommunicatorProfiler.measureLinks: collectives need at least 2 ranks, got a"
           + " group of " + n);
     }
-    List<Collective> order = Arrays.stream(Collective.values()).filter(collectives::contains).toList();
-    float[] medians = new float[order.size() * sizes.length];
-    double[] busBytes = new double[medians.length];
+    Map<Collective, List<Profiler.Sample>> mine = new EnumMap<>(Collective.class);
     int previousThreads = setKernelThreads(device);
     try {
-      for (int c = 0; c < order.size(); c++) {
+      for (Collective c : Collective.values()) {
+        if (!collectives.contains(c)) {
+          continue;
+        }
+        Profiler.Sample[] s = new Profiler.Sample[sizes.length];
         for (int i = 0; i < sizes.length; i++) {
           // whole f32 elements, divisible by n so all-gather and reduce-scatter chunks are equal
           long elems = Math.max(n, sizes[i] / 4 / n * n);
-          busBytes[c * sizes.length + i] = order.get(c).busFactor(n) * elems * 4;
-          medians[c * sizes.length + i] = (float) timeCollective(comm, device, order.get(c), elems);
+          s[i] = new Profiler.Sample(c.busFactor(n) * elems * 4, timeCollective(comm, device, c, elems));
         }
+        mine.put(c, List.of(s));
       }
     } finally {
       restoreKernelThreads(device, previousThreads);
     }
-    float[] slowest = reduceMax(comm, device, medians);
-    Map<Collective, List<Profiler.Sample>> out = new EnumMap<>(Collective.class);
-    for (int c = 0; c < order.size(); c++) {
-      Profiler.Sample[] s = new Profiler.Sample[sizes.length];
-      for (int i = 0; i < sizes.length; i++) {
-        s[i] = new Profiler.Sample(busBytes[c * sizes.length + i], slowest[c * sizes.length + i]);
-      }
-      out.put(order.get(c), List.of(s));
-    }
-    return out;
+    return slowest(comm, device, mine);
   }
 
   private double timeCollective(Communicator comm, Device device, Collective c, long elems) {

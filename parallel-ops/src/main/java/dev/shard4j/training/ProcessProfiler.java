@@ -25,6 +25,7 @@ public final class ProcessProfiler {
   private final String backend;
   private final int ranks;
   private CommunicatorProfiler profiler = CommunicatorProfiler.defaults();
+  private int ranksPerNode;
   private final List<String> jvmArgs = new ArrayList<>(List.of("-Xmx1g"));
   private PrintStream output = System.out;
   private Duration timeout = Duration.ofMinutes(10);
@@ -58,6 +59,25 @@ public final class ProcessProfiler {
     return this;
   }
 
+  /**
+   * Describes the ranks as nodes of {@code n} consecutive ranks (the link inside a node timed on a split per node,
+   * the link across nodes on the whole group), although all of them run on this host: for testing that path, or to
+   * see what groups of ranks cost on one machine. {@code tcp} only (NCCL ranks of one host need a GPU each). Default:
+   * one node of all ranks.
+   */
+  public ProcessProfiler ranksPerNode(int n) {
+    if (n < 1 || ranks % n != 0) {
+      throw new IllegalArgumentException("profile --backend " + backend + ": ranks per node " + n
+          + " does not divide --ranks " + ranks);
+    }
+    if (!backend.equals("tcp") && n != ranks) {
+      throw new IllegalArgumentException("profile --backend " + backend + ": several nodes on one host are for tcp"
+          + " only (each NCCL rank needs its own GPU), got ranks per node " + n + " of " + ranks);
+    }
+    this.ranksPerNode = n;
+    return this;
+  }
+
   /** An extra JVM option for every rank (default {@code -Xmx1g}: tensors live off the heap). */
   public ProcessProfiler jvmArg(String a) {
     jvmArgs.add(a);
@@ -88,7 +108,7 @@ public final class ProcessProfiler {
       throw new UncheckedIOException("profile: cannot replace " + file + ": " + e.getMessage(), e);
     }
     ProcessLauncher launcher = ProcessLauncher.forMain(ProfileRank.class.getName()).ranks(ranks)
-        .args(new ProfileRank.Args(backend, file, profiler).toArgs().toArray(String[]::new))
+        .args(new ProfileRank.Args(backend, file, profiler, ranksPerNode).toArgs().toArray(String[]::new))
         .env(TcpCommunicator.ENV_TIMEOUT_MS, "120000").timeout(timeout).output(output);
     jvmArgs.forEach(launcher::jvmArg);
     ProcessLauncher.Result r = launcher.launch();

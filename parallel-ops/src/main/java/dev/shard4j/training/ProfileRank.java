@@ -32,11 +32,14 @@ import java.util.Set;
  *
  * <pre>
  * ProfileRank --backend tcp|nccl --out FILE [--sizes B,B,...] [--iterations N] [--kernel-threads N]
- *             [--collectives all-reduce,all-gather,reduce-scatter]
+ *             [--collectives all-reduce,all-gather,reduce-scatter] [--ranks-per-node N]
  * </pre>
  *
- * <p>The local rank (which GPU an NCCL rank uses) is {@value #ENV_LOCAL_RANK} when set, else the rank: the
- * launcher starts all ranks on one host. Exits 0 on success; a failure propagates as an exception (exit 1).
+ * <p>{@code --ranks-per-node N} (default: all ranks, one node) describes ranks started on several hosts by hand,
+ * N consecutive ranks per host: the link inside a host is then timed on a split per host and the link across hosts
+ * on the whole group ({@link CommunicatorProfiler#measure(Communicator, Device, int)}). The local rank (which GPU
+ * an NCCL rank uses) is {@value #ENV_LOCAL_RANK} when set, else the rank modulo N. Exits 0 on success; a failure
+ * propagates as an exception (exit 1).
  */
 public final class ProfileRank {
   /** Environment variable: this rank's index among the ranks of its host (its GPU), default the rank. */
@@ -48,7 +51,7 @@ public final class ProfileRank {
   private ProfileRank() {}
 
   /** What one rank is asked to measure and where rank 0 writes the profile. */
-  record Args(String backend, Path out, CommunicatorProfiler profiler) {
+  record Args(String backend, Path out, CommunicatorProfiler profiler, int ranksPerNode) {
     /** The command line that {@link #parse} reads back. */
     List<String> toArgs() {
       List<String> a = new ArrayList<>(List.of("--backend", backend, "--out", out.toAbsolutePath().toString(),
@@ -56,6 +59,10 @@ public final class ProfileRank {
           "--kernel-threads", Integer.toString(profiler.kernelThreads())));
       a.add("--sizes");
       a.add(String.join(",", Arrays.stream(profiler.sizes()).mapToObj(Long::toString).toList()));
+      if (ranksPerNode > 0) {
+        a.add("--ranks-per-node");
+        a.add(Integer.toString(ranksPerNode));
+      }
       a.add("--collectives");
       a.add(String.join(",", Arrays.stream(CommunicatorProfiler.Collective.values())
           .filter(profiler.collectives()::contains).map(CommunicatorProfiler.Collective::label).toList()));
@@ -66,6 +73,7 @@ public final class ProfileRank {
       String backend = null;
       Path out = null;
       CommunicatorProfiler p = CommunicatorProfiler.defaults();
+      int perNode = 0;
       for (int i = 0; i < argv.length; i++) {
         String name = argv[i];
         if (i + 1 >= argv.length) {
@@ -79,14 +87,16 @@ public final class ProfileRank {
           case "--kernel-threads" -> p = p.withKernelThreads(Integer.parseInt(v));
           case "--sizes" -> p = p.withSizes(Arrays.stream(v.split(",")).mapToLong(Long::parseLong).toArray());
           case "--collectives" -> p = p.withCollectives(collectives(v));
+          case "--ranks-per-node" -> perNode = Integer.parseInt(v);
           default -> throw new IllegalArgumentException("ProfileRank: unknown option " + name);
         }
       }
       if (backend == null || out == null) {
         throw new IllegalArgumentException("usage: ProfileRank --backend tcp|nccl --out FILE [--sizes B,B,...]"
-            + " [--iterations N] [--kernel-threads N] [--collectives all-reduce,...]; got " + Arrays.toString(argv));
+            + " [--iterations N] [--kernel-threads N] [--collectives all-reduce,...] [--ranks-per-node N]; got "
+            + Arrays.toString(argv));
       }
-      return new Args(backend, out, p);
+      return new Args(backend, out, p, perNode);
     }
 
     private static Set<CommunicatorProfiler.Collective> collectives(String list) {
@@ -108,13 +118,18 @@ public final class ProfileRank {
   static void run(Args a, Map<String, String> env) {
     int rank = intVar(env, TcpCommunicator.ENV_RANK);
     int size = intVar(env, TcpCommunicator.ENV_WORLD_SIZE);
+    int perNode = a.ranksPerNode() > 0 ? a.ranksPerNode() : size;
+    if (size % perNode != 0) {
+      throw new IllegalArgumentException("ProfileRank: --ranks-per-node " + perNode + " does not divide the world size "
+          + size);
+    }
     if (a.backend().equals("tcp")) {
       try (Communicator comm = TcpCommunicator.fromEnvironment(env)) {
-        measureAndWrite(a, comm, Device.CPU, "tcp-cpu", ClusterProfile.localCpu(size).memoryBytes());
+        measureAndWrite(a, comm, Device.CPU, perNode, "tcp-cpu", ClusterProfile.localCpu(perNode).memoryBytes());
       }
       return;
     }
-    int local = env.get(ENV_LOCAL_RANK) == null ? rank : intVar(env, ENV_LOCAL_RANK);
+    int local = env.get(ENV_LOCAL_RANK) == null ? rank % perNode : intVar(env, ENV_LOCAL_RANK);
     requireNccl(local + 1, "rank " + rank + " (local rank " + local + ")");
     Device device = Device.cuda(local);
     CudaRuntime.DeviceInfo info = CudaRuntime.availability().devices().get(local);
@@ -122,14 +137,15 @@ public final class ProfileRank {
         Duration.ofSeconds(30));
         Communicator comm = Communicators.create("nccl", new CommunicatorOptions(rank, size, store, device,
             CommunicatorOptions.DEFAULT_TIMEOUT, "shard4j-profile", Map.of()))) {
-      measureAndWrite(a, comm, device, "nccl-" + info.name().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-"),
+      measureAndWrite(a, comm, device, perNode, "nccl-" + info.name().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-"),
           info.totalBytes());
     }
   }
 
-  private static void measureAndWrite(Args a, Communicator comm, Device device, String name, long memoryBytes) {
-    CommunicatorProfiler.Result r = a.profiler().measure(comm, device);
-    ClusterProfile p = r.applyTo(ClusterProfile.localCpu(comm.size()));
+  private static void measureAndWrite(Args a, Communicator comm, Device device, int perNode, String name,
+      long memoryBytes) {
+    CommunicatorProfiler.Result r = a.profiler().measure(comm, device, perNode);
+    ClusterProfile p = r.applyTo(ClusterProfile.localCpu(perNode).withNodes(comm.size() / perNode));
     p = new ClusterProfile(name, p.devicesPerNode(), p.nodes(), p.intraAlpha(), p.intraBeta(), p.interAlpha(),
         p.interBeta(), p.flops(), memoryBytes);
     if (comm.rank() == 0) {

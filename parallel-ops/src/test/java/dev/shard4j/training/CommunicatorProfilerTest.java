@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shard4j.autoshard.ClusterProfile;
 import dev.shard4j.autoshard.OpKind;
 import dev.shard4j.autoshard.Profiler;
 import dev.shard4j.collectives.Communicator;
@@ -24,6 +25,13 @@ import org.junit.jupiter.api.Test;
 class CommunicatorProfilerTest {
   private static final CommunicatorProfiler SMALL = CommunicatorProfiler.defaults().withSizes(64 << 10, 1 << 20)
       .withIterations(3);
+
+  /**
+   * For fits: sizes 128x apart and 5 calls each, so that a rank descheduled during a small call (ranks share the 2
+   * cores; the maximum over ranks keeps such a call) cannot make the large size look cheaper.
+   */
+  private static final CommunicatorProfiler FIT = CommunicatorProfiler.defaults().withSizes(64 << 10, 8 << 20)
+      .withIterations(5).withCollectives(EnumSet.of(CommunicatorProfiler.Collective.ALL_REDUCE));
 
   @Test
   void everyCollectiveIsTimedAsBusBytesAndEveryRankGetsTheSameSamples() {
@@ -46,6 +54,40 @@ class CommunicatorProfilerTest {
         assertTrue(x.seconds() > 0 && x.seconds() < 10, c.label() + " " + x);
       }
     }
+  }
+
+  @Test
+  void nodesGetALinkInsideFromASplitAndALinkAcrossFromTheWholeGroup() {
+    int n = 4;
+    AtomicReferenceArray<CommunicatorProfiler.Result> got = new AtomicReferenceArray<>(n);
+    AtomicReferenceArray<CountingCommunicator> counted = new AtomicReferenceArray<>(n);
+    CommunicatorProfiler allReduce = FIT;
+    LocalCluster.run(n, comm -> {
+      CountingCommunicator c = new CountingCommunicator(comm);
+      counted.set(comm.rank(), c);
+      got.set(comm.rank(), allReduce.measure(c, Device.CPU, 2));
+    });
+    CommunicatorProfiler.Result r = got.get(0);
+    for (int k = 1; k < n; k++) {
+      assertEquals(r, got.get(k), "rank " + k);
+    }
+    assertEquals(2, r.nodes());
+    // inside a node of 2: bus bytes 2(2-1)/2 B; across the group of 4: 2(4-1)/4 B
+    assertEquals(1.0 * (64 << 10), r.links().get(CommunicatorProfiler.Collective.ALL_REDUCE).get(0).bytes(), 1e-9);
+    assertEquals(1.5 * (64 << 10),
+        r.crossNodeLinks().get(CommunicatorProfiler.Collective.ALL_REDUCE).get(0).bytes(), 1e-9);
+    assertEquals(1, counted.get(0).count(CountingCommunicator.Kind.SPLIT));
+    ClusterProfile p = r.applyTo(ClusterProfile.localCpu(2).withNodes(2));
+    assertEquals(r.fit(CommunicatorProfiler.Collective.ALL_REDUCE).beta(), p.intraBeta(), 0);
+    assertEquals(r.fitCrossNode(CommunicatorProfiler.Collective.ALL_REDUCE).beta(), p.interBeta(), 0);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> r.applyTo(ClusterProfile.localCpu(4)));
+    assertTrue(e.getMessage().contains("measured 2 node(s) of 2 rank(s)"), e.getMessage());
+    LocalCluster.run(2, comm -> {
+      IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+          () -> allReduce.measure(comm, Device.CPU, 3));
+      assertTrue(bad.getMessage().contains("ranksPerNode 3 does not divide the group of 2"), bad.getMessage());
+    });
   }
 
   @Test

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@link ProcessProfiler} over real TCP processes on this host, and its refusals. */
 class ProcessProfilerTest {
-  static final CommunicatorProfiler SMALL = CommunicatorProfiler.defaults().withSizes(64 << 10, 1 << 20)
-      .withIterations(3);
+  /** Sizes 64x apart, 5 calls each: small enough for seconds, far enough apart for a positive beta under load. */
+  static final CommunicatorProfiler SMALL = CommunicatorProfiler.defaults().withSizes(64 << 10, 4 << 20)
+      .withIterations(5);
 
   /** Checks a measured link: alpha >= 0 and a bus bandwidth between 10 MB/s and 1 TB/s. */
   static void plausible(ClusterProfile p) {
@@ -51,6 +52,31 @@ class ProcessProfilerTest {
       assertTrue(out.contains("[rank 0] " + c), "rank 0 reports " + c + ":\n" + out);
     }
     assertTrue(out.contains("2 ranks computing at once"), out);
+  }
+
+  @Test
+  void fourProcessesAsTwoNodesGetALinkPerLevel(@TempDir Path dir) throws Exception {
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    ClusterProfile p = ProcessProfiler.forBackend("tcp", 4).ranksPerNode(2).profiler(SMALL.withCollectives(
+        java.util.EnumSet.of(CommunicatorProfiler.Collective.ALL_REDUCE))).jvmArg("-XX:TieredStopAtLevel=1")
+        .timeout(Duration.ofMinutes(2)).output(new PrintStream(log, true, StandardCharsets.UTF_8))
+        .profile(dir.resolve("p.json"));
+    String out = log.toString(StandardCharsets.UTF_8);
+    assertEquals(2, p.devicesPerNode(), out);
+    assertEquals(2, p.nodes(), out);
+    plausible(new ClusterProfile(p.name(), 2, 2, p.intraAlpha(), p.intraBeta(), p.intraAlpha(), p.intraBeta(),
+        p.flops(), p.memoryBytes()));
+    plausible(new ClusterProfile(p.name(), 2, 2, p.interAlpha(), p.interBeta(), p.interAlpha(), p.interBeta(),
+        p.flops(), p.memoryBytes()));
+    assertTrue(out.contains("in a node") && out.contains("across nodes"), out);
+    assertTrue(out.contains("4 ranks computing at once"), out);
+  }
+
+  @Test
+  void nodesMustTileTheRanksAndAreForTcpOnly() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ProcessProfiler.forBackend("tcp", 4).ranksPerNode(3));
+    assertTrue(e.getMessage().contains("ranks per node 3 does not divide --ranks 4"), e.getMessage());
   }
 
   @Test
