@@ -50,7 +50,7 @@ class ProfileCommandTest {
   @DisabledIf("dev.shard4j.tensor.CudaRuntime#isAvailable")
   void ncclWithoutAGpuSaysWhatIsMissing() {
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> command("nccl", 2).call());
-    assertTrue(e.getMessage().contains("needs a CUDA device, but none is visible"), e.getMessage());
+    assertTrue(e.getMessage().contains("--backend nccl (2 ranks): no CUDA device is visible"), e.getMessage());
   }
 
   @Test

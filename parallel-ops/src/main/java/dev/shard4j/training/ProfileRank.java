@@ -161,11 +161,11 @@ public final class ProfileRank {
   static void requireNccl(int devices, String who) {
     CudaRuntime.Availability cuda = CudaRuntime.availability();
     if (!cuda.available()) {
-      throw new IllegalStateException("profile --backend nccl: " + who + " needs a CUDA device, but none is visible ("
+      throw new IllegalStateException("profile --backend nccl (" + who + "): no CUDA device is visible ("
           + cuda.reason() + "); NCCL runs one rank per GPU");
     }
     if (cuda.deviceCount() < devices) {
-      throw new IllegalStateException("profile --backend nccl: " + who + " needs " + devices + " CUDA device(s) on"
+      throw new IllegalStateException("profile --backend nccl (" + who + "): needs " + devices + " CUDA device(s) on"
           + " this host (one rank per GPU), " + cuda.deviceCount() + " visible: " + cuda.devices());
     }
     Availability nccl = Communicators.backend("nccl").map(b -> b.availability())

@@ -93,7 +93,7 @@ class ProcessProfilerTest {
   @DisabledIf("dev.shard4j.tensor.CudaRuntime#isAvailable")
   void ncclWithoutAGpuSaysWhatIsMissing() {
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> ProcessProfiler.forBackend("nccl", 2));
-    assertTrue(e.getMessage().contains("--backend nccl") && e.getMessage().contains("needs a CUDA device"),
+    assertTrue(e.getMessage().contains("--backend nccl") && e.getMessage().contains("no CUDA device is visible"),
         e.getMessage());
   }
 }
