@@ -472,8 +472,8 @@ public final class CommunicatorProfiler {
 
   static Profiler.AlphaBeta checkedLink(Profiler.AlphaBeta link) {
     if (!(link.beta() > 0)) {
-      throw new IllegalStateException("CommunicatorProfiler: fitted beta " + link.beta() + " s/B is not positive (alpha "
-          + link.alpha() + " s); the timings were too noisy, measure again with larger sizes or more iterations");
+      throw new IllegalStateException("CommunicatorProfiler: fitted beta " + link.beta() + " s/B is not positive"
+          + " (alpha " + link.alpha() + " s); the timings were too noisy, measure again with larger sizes or more iterations");
     }
     return new Profiler.AlphaBeta(Math.max(0, link.alpha()), link.beta());
   }

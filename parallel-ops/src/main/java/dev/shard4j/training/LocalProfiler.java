@@ -49,7 +49,8 @@ public final class LocalProfiler implements Profiler {
     if (axisSize < 2) {
       throw new IllegalArgumentException("LocalProfiler: all-reduce needs at least 2 ranks, got " + axisSize);
     }
-    CommunicatorProfiler allReduceOnly = profiler.withCollectives(EnumSet.of(CommunicatorProfiler.Collective.ALL_REDUCE));
+    CommunicatorProfiler allReduceOnly =
+        profiler.withCollectives(EnumSet.of(CommunicatorProfiler.Collective.ALL_REDUCE));
     AtomicReference<List<Sample>> out = new AtomicReference<>();
     LocalCluster.run(axisSize, comm -> {
       Map<CommunicatorProfiler.Collective, List<Sample>> links = allReduceOnly.measureLinks(comm, Device.CPU);

@@ -137,8 +137,8 @@ public final class ProfileRank {
         Duration.ofSeconds(30));
         Communicator comm = Communicators.create("nccl", new CommunicatorOptions(rank, size, store, device,
             CommunicatorOptions.DEFAULT_TIMEOUT, "shard4j-profile", Map.of()))) {
-      measureAndWrite(a, comm, device, perNode, "nccl-" + info.name().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-"),
-          info.totalBytes());
+      String name = "nccl-" + info.name().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+      measureAndWrite(a, comm, device, perNode, name, info.totalBytes());
     }
   }
 
