@@ -82,9 +82,13 @@ public final class CommunicatorProfiler {
    *                       inside a node; empty when a node holds one rank
    * @param crossNodeLinks the same over the whole group, which spans the nodes; empty when there is one node
    * @param flops          per op class, the median over ranks of the per-rank FLOP/s with all ranks computing
+   * @param groupLinks     per group size k smaller than a node (2, 4, ... dividing it), all-reduce samples of the
+   *                       node split into groups of k ranks all busy at once (the groups of one mesh axis), the
+   *                       slowest group kept
    */
   public record Result(int ranks, int ranksPerNode, Device.Type device, Map<Collective, List<Profiler.Sample>> links,
-      Map<Collective, List<Profiler.Sample>> crossNodeLinks, Map<OpKind.OpClass, Double> flops) {
+      Map<Collective, List<Profiler.Sample>> crossNodeLinks, Map<OpKind.OpClass, Double> flops,
+      Map<Integer, List<Profiler.Sample>> groupLinks) {
     /** Copies the maps and checks that the ranks tile the nodes. */
     public Result {
       if (ranksPerNode < 1 || ranks % ranksPerNode != 0) {
@@ -94,6 +98,13 @@ public final class CommunicatorProfiler {
       links = Map.copyOf(links);
       crossNodeLinks = Map.copyOf(crossNodeLinks);
       flops = Map.copyOf(flops);
+      groupLinks = Map.copyOf(groupLinks);
+    }
+
+    /** A result without per-group-size links. */
+    public Result(int ranks, int ranksPerNode, Device.Type device, Map<Collective, List<Profiler.Sample>> links,
+        Map<Collective, List<Profiler.Sample>> crossNodeLinks, Map<OpKind.OpClass, Double> flops) {
+      this(ranks, ranksPerNode, device, links, crossNodeLinks, flops, Map.of());
     }
 
     /** A result of one node of {@code ranks} ranks. */
@@ -143,8 +154,16 @@ public final class CommunicatorProfiler {
       }
       Profiler.AlphaBeta intra = checkedLink(fit(Collective.ALL_REDUCE));
       Profiler.AlphaBeta inter = checkedLink(fitCrossNode(Collective.ALL_REDUCE));
+      Map<Integer, ClusterProfile.Link> byGroup = new java.util.TreeMap<>();
+      for (Map.Entry<Integer, List<Profiler.Sample>> e : groupLinks.entrySet()) {
+        Profiler.AlphaBeta ab = checkedLink(Profiler.fit(e.getValue()));
+        byGroup.put(e.getKey(), new ClusterProfile.Link(ab.alpha(), ab.beta()));
+      }
+      if (!groupLinks.isEmpty() && ranksPerNode >= 2) {
+        byGroup.put(ranksPerNode, new ClusterProfile.Link(intra.alpha(), intra.beta()));
+      }
       return Profiler.withMeasuredFlops(base, flops).withLinks(intra.alpha(), intra.beta(), inter.alpha(),
-          inter.beta());
+          inter.beta()).withGroupLinks(byGroup);
     }
 
     /** Human-readable lines: one per collective and level (alpha, beta, bus bandwidth, samples), one for compute. */
@@ -152,6 +171,9 @@ public final class CommunicatorProfiler {
       StringBuilder b = new StringBuilder();
       report(b, links, crossNodeLinks.isEmpty() ? "" : " in a node");
       report(b, crossNodeLinks, links.isEmpty() ? "" : " across nodes");
+      for (Map.Entry<Integer, List<Profiler.Sample>> e : groupLinks.entrySet()) {
+        report(b, Map.of(Collective.ALL_REDUCE, e.getValue()), " in groups of " + e.getKey() + " ranks");
+      }
       b.append(String.format(Locale.ROOT, "compute        : matmul %.2f GFLOP/s, elementwise %.3f GFLOP/s per rank"
           + " (%s, %d ranks computing at once)", flops.get(OpKind.OpClass.MATMUL) / 1e9,
           flops.get(OpKind.OpClass.ELEMENTWISE) / 1e9, device.name().toLowerCase(Locale.ROOT), ranks));
@@ -260,7 +282,28 @@ public final class CommunicatorProfiler {
   /** Collective: links and compute of a group on one node, see the class comment. */
   public Result measure(Communicator comm, Device device) {
     Map<Collective, List<Profiler.Sample>> links = measureLinks(comm, device);
-    return new Result(comm.size(), device.type(), links, measureFlops(comm, device));
+    Map<Integer, List<Profiler.Sample>> groups = measureGroupLinks(comm, device, comm.size());
+    return new Result(comm.size(), comm.size(), device.type(), links, Map.of(), measureFlops(comm, device), groups);
+  }
+
+  /**
+   * Collective: the all-reduce samples of every group size k with 2 <= k < ranksPerNode that divides it, the nodes
+   * (consecutive runs of {@code ranksPerNode} ranks) split into groups of k consecutive ranks that all measure at
+   * once; each time is the slowest over the whole of {@code comm}.
+   */
+  public Map<Integer, List<Profiler.Sample>> measureGroupLinks(Communicator comm, Device device, int ranksPerNode) {
+    Map<Integer, List<Profiler.Sample>> out = new java.util.TreeMap<>();
+    CommunicatorProfiler allReduce = withCollectives(java.util.EnumSet.of(Collective.ALL_REDUCE));
+    for (int k = 2; k < ranksPerNode; k++) {
+      if (ranksPerNode % k != 0) {
+        continue;
+      }
+      try (Communicator group = comm.split(comm.rank() / k, comm.rank())) {
+        Map<Collective, List<Profiler.Sample>> mine = allReduce.measureLinks(group, device);
+        out.put(k, slowest(comm, device, mine).get(Collective.ALL_REDUCE));
+      }
+    }
+    return out;
   }
 
   /**
@@ -285,7 +328,8 @@ public final class CommunicatorProfiler {
       }
     }
     Map<Collective, List<Profiler.Sample>> crossNode = measureLinks(comm, device);
-    return new Result(n, ranksPerNode, device.type(), inNode, crossNode, measureFlops(comm, device));
+    Map<Integer, List<Profiler.Sample>> groups = measureGroupLinks(comm, device, ranksPerNode);
+    return new Result(n, ranksPerNode, device.type(), inNode, crossNode, measureFlops(comm, device), groups);
   }
 
   /** Collective: {@code samples} with each time replaced by its maximum over the ranks of {@code comm}. */

@@ -91,6 +91,27 @@ class CommunicatorProfilerTest {
   }
 
   @Test
+  void smallerGroupsOfTheNodeGetTheirOwnLinkInTheProfile() {
+    int n = 4;
+    AtomicReferenceArray<CommunicatorProfiler.Result> got = new AtomicReferenceArray<>(n);
+    LocalCluster.run(n, comm -> got.set(comm.rank(), FIT.withCollectives(
+        EnumSet.of(CommunicatorProfiler.Collective.ALL_REDUCE)).measure(comm, Device.CPU)));
+    CommunicatorProfiler.Result r = got.get(0);
+    assertEquals(List.of(2), List.copyOf(r.groupLinks().keySet()), "groups of 2 tile 4 ranks; 4 is the node link");
+    List<Profiler.Sample> pairs = r.groupLinks().get(2);
+    assertEquals(2, pairs.size());
+    // all-reduce bus bytes of a group of 2: 2 (2-1)/2 B = B
+    assertEquals(64 << 10, pairs.get(0).bytes(), 1e-9);
+    for (int rank = 1; rank < n; rank++) {
+      assertEquals(pairs, got.get(rank).groupLinks().get(2), "rank " + rank);
+    }
+    ClusterProfile p = r.applyTo(ClusterProfile.localCpu(n));
+    assertEquals(java.util.Set.of(2, 4), p.groupLinks().keySet());
+    assertEquals(p.intraBeta(), p.intraLink(4).beta(), 0);
+    assertTrue(p.intraLink(2).beta() > 0);
+  }
+
+  @Test
   void issuesExactlyTheCollectivesOfTheMethod() {
     int n = 2;
     AtomicReferenceArray<CountingCommunicator> counted = new AtomicReferenceArray<>(n);
