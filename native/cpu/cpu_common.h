@@ -46,9 +46,11 @@ inline int threads_for(int64_t work) {
 
 }  // namespace s4j
 
-// Loops compiled for AVX-512, Haswell (AVX2 + FMA) and portable x86-64; the loader picks one at run time. (A clone
-// list entry "avx2,fma" would make two clones, one per feature, so the AVX2+FMA level is named by its architecture.)
-#define S4J_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
+// Loops compiled for AVX-512, AVX2 + FMA and portable x86-64; the loader picks one at run time. (A clone list entry
+// "avx2,fma" would make two clones, one per feature, so the AVX2+FMA level is named as an architecture. It must be
+// the ISA level x86-64-v3, which the loader selects by CPU features: "arch=haswell" is selected by CPU model, so it
+// never ran on AMD or on later Intel cores without AVX-512, which fell back to the portable clone.)
+#define S4J_CLONES __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
 
 #define S4J_CHECK_ARG(cond) \
   do {                      \

@@ -1,7 +1,11 @@
 package dev.shard4j.bench;
 
 import dev.shard4j.nativelib.ElementwiseBinding;
+import dev.shard4j.ops.Init;
 import dev.shard4j.tensor.CpuRuntime;
+import dev.shard4j.tensor.DType;
+import dev.shard4j.tensor.Device;
+import dev.shard4j.tensor.Shape;
 import dev.shard4j.tensor.Tensor;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,6 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Bandwidth of the f32 CPU elementwise kernels, next to {@link MemoryCopyBenchmark}. {@code workingSet} is the total
  * size of the buffers of one call (add: a, b, out; gelu: x, out), which is also the traffic per call, so
  * GB/s = workingSet / time. The 128 MiB working set matches a 64 MiB memcpy (src + dst).
+ *
+ * <p>{@link Normal4M} times add and GELU forward/backward on the same element count (4M) of N(0, 1) inputs, the
+ * distribution of pre-activations in a trained network, so the ns per element of GELU and add compare directly.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -76,5 +83,66 @@ public class ElementwiseBenchmark {
   @Benchmark
   public int geluForward() {
     return ElementwiseBinding.s4j_gelu_forward_cpu(out.dataAddress(), a.dataAddress(), geluN, 0);
+  }
+
+  /**
+   * add, GELU forward and GELU backward over {@code n} elements drawn from N(0, 1) (seeded), in fp32 or bf16, on
+   * {@code threads} threads. Traffic per call: add and GELU backward move 3 tensors, GELU forward 2.
+   */
+  @State(Scope.Thread)
+  @BenchmarkMode(Mode.AverageTime)
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  @Warmup(iterations = 3, time = 1)
+  @Measurement(iterations = 5, time = 1)
+  @Fork(1)
+  public static class Normal4M {
+    /** Elements per tensor. */
+    @Param({"4194304"})
+    public long n;
+
+    @Param({"1"})
+    public int threads;
+
+    /** Storage type: F32 or BF16 (fp32 compute). */
+    @Param({"F32", "BF16"})
+    public DType dtype;
+
+    private Tensor x;
+    private Tensor dy;
+    private Tensor out;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      CpuRuntime.setThreads(threads);
+      x = Init.normal(Shape.of(n), dtype, Device.CPU, 1, 0f, 1f);
+      dy = Init.normal(Shape.of(n), dtype, Device.CPU, 2, 0f, 1f);
+      out = Tensor.zeros(Shape.of(n), dtype, Device.CPU);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      x.close();
+      dy.close();
+      out.close();
+    }
+
+    /** out = x + dy. */
+    @Benchmark
+    public int add() {
+      return ElementwiseBinding.s4j_add_cpu(out.dataAddress(), x.dataAddress(), dy.dataAddress(), n, dtype.code());
+    }
+
+    /** out = gelu(x). */
+    @Benchmark
+    public int geluForward() {
+      return ElementwiseBinding.s4j_gelu_forward_cpu(out.dataAddress(), x.dataAddress(), n, dtype.code());
+    }
+
+    /** out = dy * gelu'(x). */
+    @Benchmark
+    public int geluBackward() {
+      return ElementwiseBinding.s4j_gelu_backward_cpu(out.dataAddress(), x.dataAddress(), dy.dataAddress(), n,
+          dtype.code());
+    }
   }
 }
