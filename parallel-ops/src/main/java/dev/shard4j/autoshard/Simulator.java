@@ -6,7 +6,10 @@ import java.util.List;
 /**
  * Estimates step time and per-device memory of any {@link Plan} on any {@link ClusterProfile}, with the same cost
  * model the solvers use: stage time t_i = compute + communication + resharding of its ops per micro-batch (gradient
- * synchronisation amortised over the B micro-batches); step = sum(t_i) + (B-1) max(t_i) (the bubble of 1F1B and
+ * synchronisation amortised over the B micro-batches) + the point-to-point sends of the stage per micro-batch (its
+ * output activations forward, its input's gradient backward: {@link CostModel#sendRecv} of the larger per-device
+ * piece of the two stages' layouts; the inter-op DP leaves these out, as Alpa's does); step = sum(t_i) + (B-1)
+ * max(t_i) (the bubble of 1F1B and
  * GPipe alike); memory = weights/grads/optimizer state + in-flight micro-batches' activations (1F1B: stage i of S
  * holds min(S - i, B); GPipe: B). The graph is the one of a single micro-batch. Pure.
  */
@@ -54,10 +57,49 @@ public final class Simulator {
             int copies = plan.schedule().equals("GPipe") ? plan.microBatches() : Math.min(S - i, plan.microBatches());
             mem[i] = params + copies * act;
         }
+        for (int i = 0; i + 1 < S; i++) {
+            double bytes = boundaryBytes(plan.stages().get(i), plan.stages().get(i + 1));
+            CostModel cm = new CostModel(cluster, plan.stages().get(i).mesh());
+            t[i] += cm.sendRecv(bytes);     // forward: activations to stage i + 1
+            t[i + 1] += cm.sendRecv(bytes); // backward: their gradient back to stage i
+        }
         if (devices > cluster.devices()) {
             throw new IllegalArgumentException("plan uses " + devices + " devices, cluster has " + cluster.devices());
         }
         return new Estimate(InterOpSolver.pipelineTime(t, plan.microBatches()), t, mem);
+    }
+
+    /**
+     * Per-device bytes crossing from stage {@code a} to the next stage {@code b}: every tensor an op of b reads that an
+     * op of a produced, at the larger of its two layouts' pieces.
+     */
+    private double boundaryBytes(Plan.StagePlan a, Plan.StagePlan b) {
+        double total = 0;
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (Op op : graph.ops()) {
+            if (op.layer() < b.firstLayer() || op.layer() > b.lastLayer()) continue;
+            for (int k = 0; k < op.inputs().size(); k++) {
+                String in = op.inputs().get(k);
+                Op producer = graph.producer(in);
+                if (producer == null || producer.layer() < a.firstLayer() || producer.layer() > a.lastLayer()
+                        || !seen.add(in)) continue;
+                TensorInfo t = graph.tensor(in);
+                Plan.OpSharding from = a.ops().get(producer.name());
+                Plan.OpSharding to = b.ops().get(op.name());
+                double sent = from == null ? t.bytes() : localBytes(t, from.output(), a.mesh());
+                ShardingSpec wanted = to == null ? null
+                        : to.strategy().startsWith("=") || to.inputs().size() <= k ? to.output() : to.inputs().get(k);
+                double got = wanted == null ? t.bytes() : localBytes(t, wanted, b.mesh());
+                total += Math.max(sent, got);
+            }
+        }
+        return total;
+    }
+
+    private static double localBytes(TensorInfo t, ShardingSpec spec, MeshShape mesh) {
+        double b = t.bytes();
+        for (int axis = 0; axis < spec.placements().size(); axis++) if (spec.on(axis).isShard()) b /= mesh.size(axis);
+        return b;
     }
 
     static int[] choiceOf(IntraOpProblem p, Plan.StagePlan st, int stageIndex) {

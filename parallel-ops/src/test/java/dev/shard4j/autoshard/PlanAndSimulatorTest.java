@@ -45,10 +45,15 @@ class PlanAndSimulatorTest {
         double ln = 8.0 * 4 * 8 * 16 * 3 / 1e11;
         double fc = 2.0 * 4 * 8 * 16 * 64 * 3 / 1e12 + 8.0 * 4 * 8 * 64 * 2 / 1e11; // fc + merged gelu
         double proj = 2.0 * 4 * 8 * 64 * 16 * 3 / 1e12;
-        assertEquals(ln, e.stageSeconds()[0], EPS);
-        assertEquals(fc, e.stageSeconds()[1], EPS);
-        assertEquals(proj, e.stageSeconds()[2], EPS);
-        assertEquals(ln + fc + proj + 4 * Math.max(fc, Math.max(ln, proj)), e.stepSeconds(), 1e-14);
+        // point-to-point per micro-batch over the inter-node link (one device per node): ln.out (4x8x16 bf16) between
+        // stages 0 and 1, gelu.out (4x8x64 bf16) between 1 and 2; the sender pays forward, the receiver backward
+        double s01 = 1e-5 + 1e-8 * 1024;
+        double s12 = 1e-5 + 1e-8 * 4096;
+        assertEquals(ln + s01, e.stageSeconds()[0], EPS);
+        assertEquals(fc + s01 + s12, e.stageSeconds()[1], EPS);
+        assertEquals(proj + s12, e.stageSeconds()[2], EPS);
+        double[] t = e.stageSeconds();
+        assertEquals(t[0] + t[1] + t[2] + 4 * Math.max(t[1], Math.max(t[0], t[2])), e.stepSeconds(), 1e-14);
         // 1F1B: stage 0 holds 3 micro-batches of ln.out (1024 B) + x (1024 B); weights 16 * 16 bytes
         assertEquals(16 * 16 + 3 * 2048, e.stageMemoryBytes()[0], 1e-6);
         Simulator.Estimate gp = new Simulator(g, c, o.withSchedule("GPipe")).estimate(
