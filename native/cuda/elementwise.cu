@@ -14,14 +14,25 @@ constexpr int kThreads = 256;
 constexpr float kGeluC = 0.7978845608028654f;
 constexpr float kGeluA = 0.044715f;
 
+// The CPU kernel's formulation (native/cpu/fast_math.h), so both devices compute the same function with the same
+// limits: gelu(x) = x * sigmoid(z), z = 2u, with e = exp(-|z|) so nothing cancels or overflows; gelu(+inf) = +inf,
+// gelu(-inf) = -0, gelu'(+inf) = 1, gelu'(-inf) = 0, NaN propagates.
+constexpr float kGeluSaturate = 20.0f;
+
 __device__ __forceinline__ float gelu_f(float x) {
-  const float u = kGeluC * (x + kGeluA * x * x * x);
-  return 0.5f * x * (1.0f + tanhf(u));
+  const float z = 2.0f * kGeluC * (x + kGeluA * x * x * x);
+  const float e = __expf(-fabsf(z));
+  const float y = (z >= 0.0f ? x : x * e) / (1.0f + e);
+  return x < -kGeluSaturate ? -0.0f : y;
 }
 __device__ __forceinline__ float gelu_grad_f(float x) {
-  const float u = kGeluC * (x + kGeluA * x * x * x);
-  const float t = tanhf(u);
-  return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * kGeluC * (1.0f + 3.0f * kGeluA * x * x);
+  const float x2 = x * x;
+  const float z = 2.0f * kGeluC * (x + kGeluA * x2 * x);
+  const float dz = 2.0f * kGeluC * (1.0f + 3.0f * kGeluA * x2);
+  const float e = __expf(-fabsf(z));
+  const float d = 1.0f + e;
+  const float g = ((z >= 0.0f ? 1.0f : e) * d + x * dz * e) / (d * d);
+  return x > kGeluSaturate ? 1.0f : (x < -kGeluSaturate ? 0.0f : g);
 }
 
 // op: 0 add, 1 sub, 2 mul, 3 scale (alpha * a), 4 axpy (out = out + alpha * a), 5 gelu, 6 gelu backward (a = x, b = dy)
