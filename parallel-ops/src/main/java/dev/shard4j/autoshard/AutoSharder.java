@@ -58,6 +58,7 @@ public final class AutoSharder {
         LayerUnits units = new LayerUnits(g.numLayers(), options.layerUnits());
         int K = units.count();
         double[] paramBytes = parameterBytesPerLayer(g);
+        double[] cut = cutBytes(g);
         FoldedSlice[][] slices = new FoldedSlice[K][K];
         Map<String, Future<Outcome>> byKey = new LinkedHashMap<>();
         Map<String, Double> cheapBound = new HashMap<>();
@@ -176,7 +177,12 @@ public final class AutoSharder {
                 String key = (String) c[4];
                 if (table[i][j][m] == null) table[i][j][m] = new ArrayList<>();
                 Outcome o = outcomes.get(key);
-                if (o != null && o.option() != null) table[i][j][m].add(o.option());
+                if (o != null && o.option() != null) {
+                    InterOpSolver.StageOption so = o.option();
+                    double sends = stageSends(g, cut, units.firstLayer(i), units.lastLayer(j), (MeshShape) c[3]);
+                    table[i][j][m].add(new InterOpSolver.StageOption(so.time() + sends, so.paramMemory(),
+                            so.activationMemory(), so.config()));
+                }
                 if (i == 0 && j == K - 1 && submeshes.get(m).devices() == cluster.devices()) {
                     double need = o != null ? o.minMemory() : cheapBound.get(key);
                     wholeNeed = Math.min(wholeNeed, need);
@@ -277,6 +283,33 @@ public final class AutoSharder {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw new IllegalStateException("intra-op solve failed: " + e.getCause(), e.getCause());
         }
+    }
+
+    /** Bytes of the tensors produced in layers 0..l and read by layers after l, per cut after layer l. */
+    private static double[] cutBytes(Graph g) {
+        double[] cut = new double[g.numLayers()];
+        java.util.Set<String> counted = new java.util.HashSet<>();
+        for (Op op : g.ops()) {
+            for (String in : op.inputs()) {
+                Op p = g.producer(in);
+                if (p == null || p.layer() >= op.layer() || !counted.add(in + "@" + op.layer())) continue;
+                for (int l = p.layer(); l < op.layer(); l++) cut[l] += g.tensor(in).bytes();
+            }
+        }
+        return cut;
+    }
+
+    /**
+     * The point-to-point seconds per micro-batch of a stage holding layers first..last: its output activations sent
+     * forward and its input's gradient sent back, each split over the data axis (axis 0) of its mesh, as the
+     * {@link Simulator} counts them (which prices the exact layouts).
+     */
+    private double stageSends(Graph g, double[] cut, int first, int last, MeshShape mesh) {
+        CostModel cm = new CostModel(cluster, mesh);
+        double t = 0;
+        if (first > 0) t += cm.sendRecv(cut[first - 1] / mesh.n0());
+        if (last < g.numLayers() - 1) t += cm.sendRecv(cut[last] / mesh.n0());
+        return t;
     }
 
     private static double[] parameterBytesPerLayer(Graph g) {

@@ -8,7 +8,8 @@ import java.util.List;
  * model the solvers use: stage time t_i = compute + communication + resharding of its ops per micro-batch (gradient
  * synchronisation amortised over the B micro-batches) + the point-to-point sends of the stage per micro-batch (its
  * output activations forward, its input's gradient backward: {@link CostModel#sendRecv} of the larger per-device
- * piece of the two stages' layouts; the inter-op DP leaves these out, as Alpa's does); step = sum(t_i) + (B-1)
+ * piece of the two stages' layouts; the inter-op DP prices them with the boundary split over the stage's data
+ * axis); step = sum(t_i) + (B-1)
  * max(t_i) (the bubble of 1F1B and
  * GPipe alike); memory = weights/grads/optimizer state + in-flight micro-batches' activations (1F1B: stage i of S
  * holds min(S - i, B); GPipe: B). The graph is the one of a single micro-batch. Pure.
