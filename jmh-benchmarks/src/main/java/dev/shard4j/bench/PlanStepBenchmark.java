@@ -35,9 +35,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 3)
 @Fork(1)
 public class PlanStepBenchmark {
-  /** Catalog plan name ({@code shard4j fidelity --list} prints them). */
+  /** Catalog plan name ({@code shard4j fidelity --ranks N --list} prints them; the defaults are those of 8 ranks). */
   @Param({"dp8-tp1", "dp8-tp1-zero3", "dp4-tp2", "dp4-tp2-sp", "dp2-tp4", "dp2-tp4-sp", "pp2-dp4-tp1-m2",
-      "pp2-dp2-tp2-m4", "pp2-dp1-tp4-m4", "pp4-dp2-tp1-m4", "pp4-dp1-tp2-m8", "auto"})
+      "pp2-dp2-tp2-m2", "pp2-dp2-tp2-m4", "pp2-dp2-tp2-m4-gpipe", "pp2-dp1-tp4-m2", "pp2-dp1-tp4-m4",
+      "pp2-dp1-tp4-m8", "pp2-dp1-tp4-m4-gpipe", "pp4-dp2-tp1-m4", "pp4-dp1-tp2-m4", "pp4-dp1-tp2-m8", "auto"})
   public String plan;
 
   /** Cluster profile JSON of the local ranks, or empty for the preset. */

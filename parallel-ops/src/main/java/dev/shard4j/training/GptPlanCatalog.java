@@ -14,7 +14,9 @@ import java.util.Map;
 /**
  * Plans of one GPT run on a cluster of local ranks that the runtime executes, each with its simulated step time:
  * the manual grid points (data parallel with and without ZeRO-3, Megatron tensor parallel with and without sequence
- * parallelism, pipelines of 2 and 4 stages combined with data and tensor parallelism) and the planner's own plan
+ * parallelism, pipelines of 2 and 4 stages combined with data and tensor parallelism, with every micro-batch count
+ * from the stage count up to one sequence per data-parallel rank, doubling, and GPipe beside 1F1B for two stages at
+ * 4 micro-batches) and the planner's own plan
  * ({@code auto}, from {@link AutoPlanSearch}). The set the cost model's fidelity is judged on: measure each, rank the
  * measured step times against the simulated ones. Pure.
  */
@@ -23,10 +25,14 @@ public final class GptPlanCatalog {
   public record Entry(String name, Plan plan, double predictedSeconds) {}
 
   /** A grid point: data, tensor and pipeline sizes, sequence parallelism, ZeRO-3, micro-batches. */
-  private record Point(int dp, int tp, int pp, boolean sp, boolean zero, int microBatches) {
+  private record Point(int dp, int tp, int pp, boolean sp, boolean zero, int microBatches, String schedule) {
+    Point(int dp, int tp, int pp, boolean sp, boolean zero, int microBatches) {
+      this(dp, tp, pp, sp, zero, microBatches, "1F1B");
+    }
+
     String name() {
       return (pp > 1 ? "pp" + pp + "-" : "") + "dp" + dp + "-tp" + tp + (sp ? "-sp" : "") + (zero ? "-zero3" : "")
-          + (pp > 1 ? "-m" + microBatches : "");
+          + (pp > 1 ? "-m" + microBatches : "") + (schedule.equals("GPipe") ? "-gpipe" : "");
     }
   }
 
@@ -54,8 +60,12 @@ public final class GptPlanCatalog {
             points.add(new Point(dp, tp, 1, false, true, 1));
           }
         } else {
-          points.add(new Point(dp, tp, pp, false, false, Math.max(pp, 2) * 2 <= run.batch() / dp
-              ? Math.max(pp, 2) * 2 : run.batch() / dp));
+          for (int m = pp; m <= run.batch() / dp; m *= 2) {
+            points.add(new Point(dp, tp, pp, false, false, m));
+          }
+          if (pp == 2 && run.batch() / dp >= 4) {
+            points.add(new Point(dp, tp, pp, false, false, 4, "GPipe"));
+          }
         }
       }
     }
@@ -67,7 +77,7 @@ public final class GptPlanCatalog {
         continue;
       }
       Graph g = AutoPlanSearch.graph(run.config(), run.batch() / p.microBatches());
-      AutoShardOptions o = base.withMicroBatches(p.microBatches());
+      AutoShardOptions o = base.withMicroBatches(p.microBatches()).withSchedule(p.schedule());
       Plan plan;
       try {
         plan = ManualPlans.grid3d(g, cluster, o, p.dp(), p.tp(), p.pp(), p.sp(), p.zero());
