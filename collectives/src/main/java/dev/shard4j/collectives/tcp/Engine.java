@@ -33,6 +33,8 @@ final class Engine {
   /** Smaller payloads stay on the socket (one write carries header and payload; no slot to touch). */
   static final int SHM_MIN_BYTES = 1024;
   private static final ByteBuffer EMPTY = ByteBuffer.allocateDirect(0);
+  /** How long a receiver polls a shared-memory slot before it sleeps in the selector. */
+  static final long SPIN_NANOS = 20_000;
   private static final java.util.function.Consumer<SelectionKey> IGNORE_KEY = k -> { };
 
   /** Builds the exception for a run that made no progress for the timeout, given the peers it waited on. */
@@ -48,6 +50,8 @@ final class Engine {
   final int sliceBytes;
   private final long timeoutNanos;
   private final TimeoutHandler onTimeout;
+  /** Whether receivers poll shared-memory slots briefly before sleeping (see {@link #spinForSharedFrame}). */
+  private final boolean spin;
   private volatile CommunicatorException failure;
 
   private final Slab[] free = new Slab[POOL];
@@ -103,6 +107,13 @@ final class Engine {
     this.timeoutNanos = timeoutNanos;
     this.onTimeout = onTimeout;
     this.sendSlab = new Slab(sliceBytes);
+    int local = 1;
+    for (Link l : links) {
+      if (l != null && l.inRing != null) {
+        local++;
+      }
+    }
+    this.spin = local > 1 && local <= Runtime.getRuntime().availableProcessors();
   }
 
   /** Elements of {@code dt} in one slice. */
@@ -206,10 +217,38 @@ final class Engine {
         LockSupport.parkNanos(5_000);
         continue;
       }
+      if (spinForSharedFrame()) {
+        continue;
+      }
       updateInterest();
       // The consumer form does not fill the selected-key set, so waiting allocates nothing.
       selector.select(IGNORE_KEY, Math.max(1, left / 1_000_000));
     }
+  }
+
+  /**
+   * When the next receive comes from a peer through shared memory, polls that ring's next slot for up to
+   * {@link #SPIN_NANOS} before sleeping in the selector: the sender publishes the slot just before it writes the
+   * header, so a frame about to arrive is taken without a wake-up. Only when this host has a core for each of the
+   * group's ranks on it (otherwise the spinning rank would take the core its sender needs). True when the slot
+   * was published.
+   */
+  private boolean spinForSharedFrame() {
+    if (!spin || rActive || rStep >= sch.steps || sch.recvPeer[rStep] < 0) {
+      return false;
+    }
+    Link l = links[sch.recvPeer[rStep]];
+    if (l.inRing == null || l.inState != Link.READ_HEADER) {
+      return false;
+    }
+    long end = System.nanoTime() + SPIN_NANOS;
+    do {
+      if (l.inRing.published()) {
+        return true;
+      }
+      Thread.onSpinWait();
+    } while (System.nanoTime() < end);
+    return false;
   }
 
   private void updateInterest() {

@@ -141,6 +141,12 @@ final class ShmRing {
     return v;
   }
 
+  /** Receiver: true when the sender has published the next frame (its header may still be on the way). */
+  boolean published() {
+    long f = next;
+    return (long) LONGS.getAcquire(map, seqOff((int) (f % SLOTS))) == f + 1;
+  }
+
   /** Receiver: the frame in {@code v} is finished with; its slot may be reused by the sender. */
   void release(Slab v) {
     LONGS.setRelease(map, doneOff(v.slot), v.frame + 1);
