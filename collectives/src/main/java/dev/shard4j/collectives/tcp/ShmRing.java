@@ -36,7 +36,8 @@ final class ShmRing {
   static final int CHALLENGE = 16;
   static final int RESPONSE = 48;
   private static final int CTRL = 128;
-  private static final int DATA = 4096;
+  /** Payloads start on the first page after the control words. */
+  private static final int DATA = (CTRL + 128 * SLOTS + 4095) & ~4095;
   private static final VarHandle LONGS = MethodHandles.byteBufferViewVarHandle(long[].class,
       ByteOrder.nativeOrder());
 
