@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * buffers ({@link Slab}) are allocated once and reused; a run allocates nothing.
  *
  * <p>To a peer on the same host with a shared-memory ring ({@link Link#outRing}), a payload of at least
- * {@link #SHM_MIN_BYTES} is written into the ring's next slot and only its header goes on the socket
+ * {@link #SHM_MIN_BYTES} (or a full slice) is written into the ring's next slot and only its header goes on the socket
  * ({@link Frame#DATA_SHM}); the receiver reduces or copies straight from the slot, and a forwarded partial sum is
  * reduced with this rank's chunk directly into the next peer's slot (one pass over the data).
  *
@@ -30,8 +30,11 @@ final class Engine {
   /** Most slices one step may have; callers split larger calls into segments (bounds the staging memory). */
   static final int MAX_SLICES_PER_STEP = 8;
   private static final int POOL = MAX_SLICES_PER_STEP + 3;
-  /** Smaller payloads stay on the socket (one write carries header and payload; no slot to touch). */
-  static final int SHM_MIN_BYTES = 1024;
+  /**
+   * Payloads smaller than this (or than one slice, when slices are smaller) stay on the socket: one write carries
+   * header and payload, and measured on loopback, single frames of 1-8 KiB were up to 2x slower through a slot.
+   */
+  static final int SHM_MIN_BYTES = 16 << 10;
   private static final ByteBuffer EMPTY = ByteBuffer.allocateDirect(0);
   /** How long a receiver polls a shared-memory slot before it sleeps in the selector. */
   static final long SPIN_NANOS = 20_000;
@@ -52,6 +55,8 @@ final class Engine {
   private final TimeoutHandler onTimeout;
   /** Whether receivers poll shared-memory slots briefly before sleeping (see {@link #spinForSharedFrame}). */
   private final boolean spin;
+  /** {@link #SHM_MIN_BYTES}, or the slice size when that is smaller (tiny slices: full ones take the ring). */
+  private final int shmMinBytes;
   private volatile CommunicatorException failure;
 
   private final Slab[] free = new Slab[POOL];
@@ -114,6 +119,7 @@ final class Engine {
       }
     }
     this.spin = local > 1 && local <= Runtime.getRuntime().availableProcessors();
+    this.shmMinBytes = Math.min(SHM_MIN_BYTES, sliceBytes);
   }
 
   /** Elements of {@code dt} in one slice. */
@@ -600,7 +606,7 @@ final class Engine {
     long off = (long) sSlice * perSlice;
     long n = Math.min(perSlice, sch.sendLen[s] - off);
     int bytes = (int) (n * es);
-    ShmRing ring = bytes >= SHM_MIN_BYTES ? l.outRing : null;
+    ShmRing ring = bytes >= shmMinBytes ? l.outRing : null;
     if (ring != null && !ring.writable()) {
       return false;
     }

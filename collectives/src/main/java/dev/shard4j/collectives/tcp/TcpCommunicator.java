@@ -42,7 +42,7 @@ import org.bytedeco.javacpp.Pointer;
  * (send returns once the receiver has the data).
  *
  * <p><b>Same host.</b> Between ranks on one host (same boot id and host name, and a test that a file both map is
- * really shared) payloads of 1 KiB or more go through a shared-memory ring per ordered pair ({@link ShmRing}, set
+ * really shared) payloads of 16 KiB or more go through a shared-memory ring per ordered pair ({@link ShmRing}, set
  * up by {@link ShmSetup} after the connections are authenticated); the socket carries only the frame headers, so
  * everything below works unchanged. {@link TcpOptions#withSharedMemory} (or {@link #ENV_SHM}) forces sockets.
  *

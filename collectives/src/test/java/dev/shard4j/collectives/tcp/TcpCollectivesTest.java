@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * references: once with the default options (recursive doubling for small all-reduces, binomial trees for small
  * broadcasts and reduces) and once with 1 KiB slices and the bandwidth-optimal algorithms forced for every size
  * (ring, chain), so that odd lengths span several pipelined slices and segments. The ranks share a host, so
- * payloads of 1 KiB or more take the shared-memory rings unless the options force sockets; both are checked, and
+ * payloads of 16 KiB or more take the shared-memory rings unless the options force sockets; both are checked, and
  * with 1 KiB slices full slices go through shared memory while the odd tails stay on the socket.
  */
 class TcpCollectivesTest {

@@ -62,7 +62,8 @@ public final class TcpRankMain {
    * SIGKILL); the others go on to the third all-reduce and must fail naming rank 1.
    */
   private static String killScenario(Communicator c, Path dir) throws Exception {
-    try (Tensor t = Tensor.zeros(Shape.of(1000), DType.F32, Device.CPU)) {
+    // 20 KB: through the shared-memory rings
+    try (Tensor t = Tensor.zeros(Shape.of(5000), DType.F32, Device.CPU)) {
       for (int i = 0; i < 2; i++) {
         c.allReduce(t, ReduceOp.SUM);
       }
