@@ -245,8 +245,9 @@ final class Engine {
       return false;
     }
     Link l = links[sch.recvPeer[rStep]];
-    if (l.inRing == null || l.inState != Link.READ_HEADER) {
-      return false;
+    if (l.inRing == null || l.inState != Link.READ_HEADER
+        || Math.min(perSlice, sch.recvLen[rStep] - (long) rSlice * perSlice) * es < shmMinBytes) {
+      return false; // that frame comes on the socket: nothing to poll
     }
     long end = System.nanoTime() + SPIN_NANOS;
     do {
