@@ -25,8 +25,9 @@ final class Algorithms {
    * Ring all-reduce: p-1 reduce-scatter steps then p-1 all-gather steps; step s sends chunk r-s to the next rank and
    * receives chunk r-s-1 from the previous one. Every message after the first is the previous step's received
    * buffer (reduced with this rank's input during reduce-scatter), forwarded slice by slice, so transfers and
-   * reductions of successive slices overlap. Each chunk is reduced once along the ring and then copied, so every
-   * rank gets bit-identical results. Moves 2(p-1)/p of the data per rank: bandwidth-optimal.
+   * reductions of successive slices overlap; the exception is the first all-gather step, which sends the chunk the
+   * last reduce-scatter step reduced straight into {@code out}. Each chunk is reduced once along the ring and then
+   * copied, so every rank gets bit-identical results. Moves 2(p-1)/p of the data per rank: bandwidth-optimal.
    */
   static void ringAllReduce(Schedule s, int r, int p, long in, long out, long n, int es, boolean avg) {
     int steps = 2 * (p - 1);
@@ -38,6 +39,9 @@ final class Algorithms {
       int q = mod(r - st - 1, p);
       if (st == 0) {
         s.send(st, next, in + start(n, sc, p) * es, len(n, sc, p), false, false);
+      } else if (st == p - 1) {
+        // the first all-gather step sends the chunk just reduced into out (reduced there in one pass)
+        s.send(st, next, out + start(n, sc, p) * es, len(n, sc, p), false, true);
       } else {
         s.send(st, next, 0, len(n, sc, p), true, true);
       }

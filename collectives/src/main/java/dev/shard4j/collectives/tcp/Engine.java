@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -17,6 +18,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * as they arrive (so a FAIL frame or a closed connection is noticed at once, whichever peer it comes from). Staging
  * buffers ({@link Slab}) are allocated once and reused; a run allocates nothing.
  *
+ * <p>To a peer on the same host with a shared-memory ring ({@link Link#outRing}), a payload of at least
+ * {@link #SHM_MIN_BYTES} (or a full slice) is written into the ring's next slot and only its header goes on the socket
+ * ({@link Frame#DATA_SHM}); the receiver reduces or copies straight from the slot, and a forwarded partial sum is
+ * reduced with this rank's chunk directly into the next peer's slot (one pass over the data).
+ *
  * <p>Threading: {@link #run} and {@link #propagate} need {@link #lock}; {@link #fail} may be called from any
  * thread and wakes a running engine. Internal.
  */
@@ -24,6 +30,14 @@ final class Engine {
   /** Most slices one step may have; callers split larger calls into segments (bounds the staging memory). */
   static final int MAX_SLICES_PER_STEP = 8;
   private static final int POOL = MAX_SLICES_PER_STEP + 3;
+  /**
+   * Payloads smaller than this (or than one slice, when slices are smaller) stay on the socket: one write carries
+   * header and payload, and measured on loopback, single frames of 1-8 KiB were up to 2x slower through a slot.
+   */
+  static final int SHM_MIN_BYTES = 16 << 10;
+  private static final ByteBuffer EMPTY = ByteBuffer.allocateDirect(0);
+  /** How long a receiver polls a shared-memory slot before it sleeps in the selector. */
+  static final long SPIN_NANOS = 20_000;
   private static final java.util.function.Consumer<SelectionKey> IGNORE_KEY = k -> { };
 
   /** Builds the exception for a run that made no progress for the timeout, given the peers it waited on. */
@@ -39,6 +53,10 @@ final class Engine {
   final int sliceBytes;
   private final long timeoutNanos;
   private final TimeoutHandler onTimeout;
+  /** Whether receivers poll shared-memory slots briefly before sleeping (see {@link #spinForSharedFrame}). */
+  private final boolean spin;
+  /** {@link #SHM_MIN_BYTES}, or the slice size when that is smaller (tiny slices: full ones take the ring). */
+  private final int shmMinBytes;
   private volatile CommunicatorException failure;
 
   private final Slab[] free = new Slab[POOL];
@@ -46,10 +64,13 @@ final class Engine {
   private int allocated;
   private final Slab sendSlab;
   private Slab scratch;
-  private final Slab[] fwd = new Slab[POOL];
+  // forwarded slabs: private ones (at most POOL) and shared-memory slots (at most ShmRing.SLOTS unreleased)
+  private final Slab[] fwd = new Slab[POOL + ShmRing.SLOTS];
   private int fwdHead;
   private int fwdCount;
   private final int[] waiting = new int[2];
+  /** Frames whose payload this rank sent through shared memory (for tests and diagnostics). */
+  long shmFramesSent;
 
   // the call being run
   private Schedule sch;
@@ -70,7 +91,10 @@ final class Engine {
   private boolean sActive;
   private Link sLink;
   private Slab sSlab;
+  private ByteBuffer sPayload;
   private boolean sFwd;
+  /** The next send waits for a free slot of the peer's shared-memory ring. */
+  private boolean shmBlocked;
   // receive cursor: the next slice to complete
   private int rStep;
   private int rSlice;
@@ -88,6 +112,14 @@ final class Engine {
     this.timeoutNanos = timeoutNanos;
     this.onTimeout = onTimeout;
     this.sendSlab = new Slab(sliceBytes);
+    int local = 1;
+    for (Link l : links) {
+      if (l != null && l.inRing != null) {
+        local++;
+      }
+    }
+    this.spin = local > 1 && local <= Runtime.getRuntime().availableProcessors();
+    this.shmMinBytes = Math.min(SHM_MIN_BYTES, sliceBytes);
   }
 
   /** Elements of {@code dt} in one slice. */
@@ -158,6 +190,7 @@ final class Engine {
     long lastProgress = System.nanoTime();
     while (true) {
       checkHealthy();
+      shmBlocked = false;
       if (Thread.currentThread().isInterrupted()) {
         throw new CommunicatorException(Frame.opName(op) + ": interrupted on rank " + rank + " of " + size);
       }
@@ -180,13 +213,50 @@ final class Engine {
         }
         if (sActive && (n == 0 || waiting[0] != sLink.peer)) {
           waiting[n++] = sLink.peer;
+        } else if (shmBlocked && (n == 0 || waiting[0] != sch.sendPeer[sStep])) {
+          waiting[n++] = sch.sendPeer[sStep];
         }
         throw onTimeout.timedOut(op, seq, waiting, n);
+      }
+      if (shmBlocked) {
+        // The peer frees slots without telling the socket: poll the ring (headers are read by the loop anyway),
+        // giving the core to the peer that is to free the slot (2 cores, 4 ranks: a 5 us park sleeps ~60 us).
+        Thread.yield();
+        continue;
+      }
+      if (spinForSharedFrame()) {
+        continue;
       }
       updateInterest();
       // The consumer form does not fill the selected-key set, so waiting allocates nothing.
       selector.select(IGNORE_KEY, Math.max(1, left / 1_000_000));
     }
+  }
+
+  /**
+   * When the next receive comes from a peer through shared memory, polls that ring's next slot for up to
+   * {@link #SPIN_NANOS} before sleeping in the selector: the sender publishes the slot just before it writes the
+   * header, so a frame about to arrive is taken without a wake-up. Only when this host has a core for each of the
+   * group's ranks on it (otherwise the spinning rank would take the core its sender needs). True when the slot
+   * was published.
+   */
+  private boolean spinForSharedFrame() {
+    if (!spin || rActive || rStep >= sch.steps || sch.recvPeer[rStep] < 0) {
+      return false;
+    }
+    Link l = links[sch.recvPeer[rStep]];
+    if (l.inRing == null || l.inState != Link.READ_HEADER
+        || Math.min(perSlice, sch.recvLen[rStep] - (long) rSlice * perSlice) * es < shmMinBytes) {
+      return false; // that frame comes on the socket: nothing to poll
+    }
+    long end = System.nanoTime() + SPIN_NANOS;
+    do {
+      if (l.inRing.published()) {
+        return true;
+      }
+      Thread.onSpinWait();
+    } while (System.nanoTime() < end);
+    return false;
   }
 
   private void updateInterest() {
@@ -318,14 +388,25 @@ final class Engine {
           }
           return progress;
         }
-        if (freeCount == 0 && allocated == POOL) {
+        boolean shm = Frame.type(l.inHeader) == Frame.DATA_SHM;
+        if (!shm && freeCount == 0 && allocated == POOL) {
           return progress; // a forwarded buffer is still being sent
         }
         int bytes = checkHeader(l, s);
-        rSlab = take();
-        rSlab.buf.clear().limit(bytes);
+        if (shm) {
+          rSlab = l.inRing == null ? null : l.inRing.take(bytes);
+          if (rSlab == null) {
+            throw new CommunicatorException(Frame.opName(op) + ": protocol error on rank " + rank + ": rank "
+                + l.peer + " sent slice " + rSlice + " (step " + s + ") through shared memory, but "
+                + (l.inRing == null ? "no shared-memory ring was set up with it"
+                    : "the slot of frame " + l.inRing.nextFrame() + " does not hold it"));
+          }
+        } else {
+          rSlab = take();
+          rSlab.buf.clear().limit(bytes);
+          l.inState = Link.READ_PAYLOAD;
+        }
         rLink = l;
-        l.inState = Link.READ_PAYLOAD;
         rActive = true;
         progress = true;
       }
@@ -391,16 +472,32 @@ final class Engine {
     long offBytes = (long) rSlice * perSlice * es;
     long n = rSlab.buf.limit() / es;
     long buf = rSlab.addr;
+    boolean fwdNext = s + 1 < sch.steps && sch.sendFwd[s + 1];
     switch (sch.recvAct[s]) {
       case Schedule.ACT_NONE -> { }
       case Schedule.ACT_STORE -> Kernels.copy(sch.storeAddr[s] + offBytes, buf, n, dt);
-      case Schedule.ACT_ACC -> accumulateIntoSlab(sch.accAddr[s] + offBytes, n);
-      case Schedule.ACT_ACC_STORE -> {
-        accumulateIntoSlab(sch.accAddr[s] + offBytes, n);
-        if (sch.finish[s]) {
-          Kernels.finish(rop, buf, n, dt, size);
+      case Schedule.ACT_ACC -> {
+        if (fwdNext && rop != ReduceOp.MAX && rop != ReduceOp.MIN) {
+          rSlab.pendingAcc = sch.accAddr[s] + offBytes; // reduced by the forwarding send, see startSend
+        } else {
+          accumulateIntoSlab(sch.accAddr[s] + offBytes, n);
         }
-        Kernels.copy(sch.storeAddr[s] + offBytes, buf, n, dt);
+      }
+      case Schedule.ACT_ACC_STORE -> {
+        long store = sch.storeAddr[s] + offBytes;
+        if (!fwdNext && rop != ReduceOp.MAX && rop != ReduceOp.MIN) {
+          // store = slice (op) acc straight from the received (or shared) slice: one pass, no copy
+          Kernels.combine(rop, store, buf, sch.accAddr[s] + offBytes, n, dt);
+          if (sch.finish[s]) {
+            Kernels.finish(rop, store, n, dt, size);
+          }
+        } else {
+          accumulateIntoSlab(sch.accAddr[s] + offBytes, n);
+          if (sch.finish[s]) {
+            Kernels.finish(rop, buf, n, dt, size);
+          }
+          Kernels.copy(store, buf, n, dt);
+        }
       }
       case Schedule.ACT_COMBINE_LOW -> {
         long mem = sch.storeAddr[s] + offBytes;
@@ -419,8 +516,8 @@ final class Engine {
       }
       default -> throw new IllegalStateException("unknown receive action " + sch.recvAct[s]);
     }
-    if (s + 1 < sch.steps && sch.sendFwd[s + 1]) {
-      fwd[(fwdHead + fwdCount) % POOL] = rSlab;
+    if (fwdNext) {
+      fwd[(fwdHead + fwdCount) % fwd.length] = rSlab;
       fwdCount++;
     } else {
       release(rSlab);
@@ -464,7 +561,10 @@ final class Engine {
             && !(r > s - 1 || (r == s - 1 && rSlice > sSlice && !sch.sendAfterStep[s]))) {
           return progress;
         }
-        startSend(s);
+        if (!startSend(s)) {
+          shmBlocked = true;
+          return progress;
+        }
         progress = true;
       }
       try {
@@ -477,7 +577,7 @@ final class Engine {
             + sLink.peer + " of " + size + " broke (" + e.getMessage() + "); missing rank(s) [" + sLink.peer + "]",
             e);
       }
-      if (sLink.outHeader.hasRemaining() || sSlab.buf.hasRemaining()) {
+      if (sLink.outHeader.hasRemaining() || sPayload.hasRemaining()) {
         return progress;
       }
       sLink.outMidFrame = false;
@@ -486,6 +586,7 @@ final class Engine {
         release(sSlab);
       }
       sSlab = null;
+      sPayload = null;
       if (++sSlice == slices(sch.sendLen[sStep])) {
         sStep++;
         sSlice = 0;
@@ -493,7 +594,11 @@ final class Engine {
     }
   }
 
-  private void startSend(int s) {
+  /**
+   * Starts the frame of slice {@code sSlice} of step {@code s}; false (nothing done) when it must go through a
+   * shared-memory ring whose next slot the peer has not released yet.
+   */
+  private boolean startSend(int s) {
     Link l = links[sch.sendPeer[s]];
     if (l.eof) {
       throw new CommunicatorException(Frame.opName(op) + ": rank " + l.peer + " of " + size
@@ -502,29 +607,64 @@ final class Engine {
     long off = (long) sSlice * perSlice;
     long n = Math.min(perSlice, sch.sendLen[s] - off);
     int bytes = (int) (n * es);
+    ShmRing ring = bytes >= shmMinBytes ? l.outRing : null;
+    if (ring != null && !ring.writable()) {
+      return false;
+    }
+    byte type = Frame.DATA;
     if (sch.sendFwd[s]) {
-      sSlab = fwd[fwdHead];
+      Slab f = fwd[fwdHead];
       fwd[fwdHead] = null;
-      fwdHead = (fwdHead + 1) % POOL;
+      fwdHead = (fwdHead + 1) % fwd.length;
       fwdCount--;
-      if (sSlab.buf.limit() != bytes) {
-        throw new IllegalStateException("forwarded slice has " + sSlab.buf.limit() + " bytes, expected " + bytes);
+      if (f.buf.limit() != bytes) {
+        throw new IllegalStateException("forwarded slice has " + f.buf.limit() + " bytes, expected " + bytes);
       }
-      sSlab.buf.position(0);
-      sFwd = true;
+      if (ring != null) {
+        long dst = ring.slotAddress();
+        if (f.pendingAcc != 0) {
+          Kernels.combine(rop, dst, f.addr, f.pendingAcc, n, dt); // dst = slice (op) chunk: one pass
+        } else {
+          Kernels.copy(dst, f.addr, n, dt);
+        }
+        release(f);
+        sSlab = null;
+        sFwd = false;
+      } else {
+        if (f.pendingAcc != 0) {
+          Kernels.accumulate(rop, f.addr, f.pendingAcc, n, dt);
+          f.pendingAcc = 0;
+        }
+        f.buf.position(0);
+        sSlab = f;
+        sFwd = true;
+      }
+    } else if (ring != null) {
+      Kernels.copy(ring.slotAddress(), sch.sendAddr[s] + off * es, n, dt);
+      sSlab = null;
+      sFwd = false;
     } else {
       sSlab = sendSlab;
       Kernels.copy(sendSlab.addr, sch.sendAddr[s] + off * es, n, dt);
       sendSlab.buf.clear().limit(bytes);
       sFwd = false;
     }
+    if (ring != null) {
+      ring.publish();
+      shmFramesSent++;
+      type = Frame.DATA_SHM;
+      sPayload = EMPTY;
+    } else {
+      sPayload = sSlab.buf;
+    }
     byte frameOp = sch.sendOp[s] != 0 ? sch.sendOp[s] : op;
-    Frame.put(l.outHeader, Frame.DATA, frameOp, dtypeCode, ropCode, root, s, seq, inCount, outCount, sSlice, bytes);
+    Frame.put(l.outHeader, type, frameOp, dtypeCode, ropCode, root, s, seq, inCount, outCount, sSlice, bytes);
     l.gather[0] = l.outHeader;
-    l.gather[1] = sSlab.buf;
+    l.gather[1] = sPayload;
     l.outMidFrame = true;
     sLink = l;
     sActive = true;
+    return true;
   }
 
   // ---- staging buffers -----------------------------------------------------------------------------------
@@ -538,7 +678,12 @@ final class Engine {
   }
 
   private void release(Slab s) {
-    free[freeCount++] = s;
+    s.pendingAcc = 0;
+    if (s.ring != null) {
+      s.ring.release(s);
+    } else {
+      free[freeCount++] = s;
+    }
   }
 
   /** After a failed run: forget the half-done frames and return every buffer. Needs {@link #lock}. */

@@ -11,9 +11,9 @@ import java.util.Locale;
  *
  * <pre>
  *  0 int  magic 0x53344A46 ("S4JF")     24 long inCount   (elements of the whole call)
- *  4 byte type (DATA, FAIL)             32 long outCount
+ *  4 byte type (DATA, FAIL, DATA_SHM)  32 long outCount
  *  5 byte op code                       40 int  slice     (index inside the step)
- *  6 byte dtype (0 f32, 1 bf16)         44 int  payload bytes following the header
+ *  6 byte dtype (0 f32, 1 bf16)         44 int  payload bytes (following the header, or in the shared slot)
  *  7 byte reduce op (ordinal + 1, 0 none)
  *  8 int  root (or -1)
  * 12 int  step      (the sender's; for diagnostics)
@@ -22,13 +22,16 @@ import java.util.Locale;
  *
  * A receiver compares op, dtype, reduce op, root, counts and seq with its own call before reading the payload, so
  * ranks issuing different collectives fail with a message naming both calls instead of corrupting data. A FAIL
- * frame carries a UTF-8 reason as payload. Internal.
+ * frame carries a UTF-8 reason as payload. A DATA_SHM frame's payload is not on the socket but in the next slot of
+ * the pair's shared-memory ring ({@link ShmRing}). Internal.
  */
 final class Frame {
   static final int HEADER = 48;
   static final int MAGIC = 0x53344A46;
   static final byte DATA = 1;
   static final byte FAIL = 2;
+  /** A data frame whose payload is in the pair's shared-memory ring ({@link ShmRing}), not on the socket. */
+  static final byte DATA_SHM = 3;
   static final int MAX_FAIL_BYTES = 4096;
 
   static final byte ALL_REDUCE = 1;

@@ -7,7 +7,9 @@ import java.nio.channels.SocketChannel;
 /**
  * The authenticated connection to one peer rank and its framing state: the inbound header being read (or parked
  * until the schedule asks for that peer's next frame), the inbound payload target, and the outbound frame being
- * written. Owned by one {@link Engine}; used by the thread that holds the engine's lock.
+ * written, and, for a peer on the same host, the shared-memory rings that carry large payloads in each direction
+ * (see {@link ShmRing}; null when that direction uses the socket only). Owned by one {@link Engine}; used by the
+ * thread that holds the engine's lock.
  */
 final class Link {
   static final int READ_HEADER = 0;
@@ -27,6 +29,10 @@ final class Link {
   boolean outMidFrame;
   /** True once the peer closed its side (or the connection broke). */
   boolean eof;
+  /** Payloads this rank sends to the peer go through this ring (null: the socket). */
+  ShmRing outRing;
+  /** Payloads the peer sends in {@link Frame#DATA_SHM} frames are in this ring. */
+  ShmRing inRing;
 
   Link(int peer, SocketChannel channel) {
     this.peer = peer;

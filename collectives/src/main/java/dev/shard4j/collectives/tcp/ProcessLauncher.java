@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Starts the ranks of a job as JVM processes on this host, like torchrun: hosts the rendezvous store
@@ -88,6 +89,15 @@ public final class ProcessLauncher {
     return this;
   }
 
+  /**
+   * Whether ranks may use shared memory between each other (the default, unless this JVM's environment has
+   * {@code SHARD4J_TCP_SHM=0}); false passes {@code SHARD4J_TCP_SHM=0} to force sockets.
+   */
+  public ProcessLauncher sharedMemory(boolean on) {
+    env.put(TcpCommunicator.ENV_SHM, on ? "1" : "0");
+    return this;
+  }
+
   /** The class path of the ranks; default this JVM's. */
   public ProcessLauncher classpath(String cp) {
     this.classpath = cp;
@@ -155,6 +165,15 @@ public final class ProcessLauncher {
           p.descendants().forEach(ProcessHandle::destroyForcibly);
           p.destroyForcibly();
         }
+        for (Process p : procs) {
+          try {
+            p.waitFor(5, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        // A rank killed while setting up shared memory may leave its ring file: the name starts with the job's hash.
+        ShmSetup.removeLeftovers(token);
       }
     }
   }
@@ -237,19 +256,22 @@ public final class ProcessLauncher {
   }
 
   /**
-   * {@code ProcessLauncher [--nproc N] [--bind ADDR] [--timeout-s S] MAIN_CLASS [ARGS...]}: runs MAIN_CLASS on N
-   * ranks with this JVM's class path; exits with 0 when every rank succeeded, 1 otherwise.
+   * {@code ProcessLauncher [--nproc N] [--bind ADDR] [--timeout-s S] [--no-shm] MAIN_CLASS [ARGS...]}: runs
+   * MAIN_CLASS on N ranks with this JVM's class path ({@code --no-shm}: sockets only); exits with 0 when every rank
+   * succeeded, 1 otherwise.
    */
   public static void main(String[] argv) {
     int i = 0;
     int n = 2;
     String bind = "127.0.0.1";
     long timeoutS = 600;
+    boolean shm = !"0".equals(System.getenv(TcpCommunicator.ENV_SHM));
     while (i < argv.length && argv[i].startsWith("--")) {
       switch (argv[i]) {
         case "--nproc" -> n = Integer.parseInt(argv[++i]);
         case "--bind" -> bind = argv[++i];
         case "--timeout-s" -> timeoutS = Long.parseLong(argv[++i]);
+        case "--no-shm" -> shm = false;
         default -> {
           System.err.println("ProcessLauncher: unknown option " + argv[i]);
           System.exit(2);
@@ -258,10 +280,11 @@ public final class ProcessLauncher {
       i++;
     }
     if (i >= argv.length) {
-      System.err.println("usage: ProcessLauncher [--nproc N] [--bind ADDR] [--timeout-s S] MAIN_CLASS [ARGS...]");
+      System.err.println("usage: ProcessLauncher [--nproc N] [--bind ADDR] [--timeout-s S] [--no-shm] MAIN_CLASS"
+          + " [ARGS...]");
       System.exit(2);
     }
-    Result r = forMain(argv[i]).ranks(n).bindAddress(bind).timeout(Duration.ofSeconds(timeoutS))
+    Result r = forMain(argv[i]).ranks(n).bindAddress(bind).timeout(Duration.ofSeconds(timeoutS)).sharedMemory(shm)
         .args(Arrays.copyOfRange(argv, i + 1, argv.length)).launch();
     System.out.println("[launcher] " + r);
     System.exit(r.ok() ? 0 : 1);

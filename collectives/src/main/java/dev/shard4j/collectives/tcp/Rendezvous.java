@@ -20,8 +20,9 @@ import java.util.List;
  * Builds the full mesh of one group: checks rank and world size against the store, listens on an ephemeral port
  * of the bind address, publishes it under {@code <group>/addr/<rank>}, connects to every lower rank and accepts
  * every higher one (each connection authenticated with the job token, see {@link Handshake}), then stops
- * listening, so no port of the group stays open once it is formed. Connections from strangers are refused and
- * logged; the rendezvous goes on. Internal; called by the thread creating a communicator.
+ * listening, so no port of the group stays open once it is formed. Then, over the authenticated connections, the
+ * ranks on the same host set up their shared-memory rings ({@link ShmSetup}). Connections from strangers are
+ * refused and logged; the rendezvous goes on. Internal; called by the thread creating a communicator.
  */
 final class Rendezvous {
   private static final int HANDSHAKE_TIMEOUT_MS = 5000;
@@ -71,6 +72,7 @@ final class Rendezvous {
       String host = o.advertiseHost() != null ? o.advertiseHost()
           : bind.isAnyLocalAddress() ? InetAddress.getLocalHost().getHostAddress() : bind.getHostAddress();
       int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
+      store.set(ns + "/host/" + rank, ShmSetup.identity(o).getBytes(StandardCharsets.UTF_8));
       store.set(ns + "/addr/" + rank, (host + ":" + port).getBytes(StandardCharsets.UTF_8));
       long deadline = System.nanoTime() + timeout.toNanos();
       Throwable[] acceptError = new Throwable[1];
@@ -98,6 +100,13 @@ final class Rendezvous {
         throw e instanceof CommunicatorException ce ? ce
             : new CommunicatorException("rank " + rank + ": accepting peers failed: " + e, e);
       }
+      // Every peer published its host identity before its address, so these reads do not wait.
+      String[] ids = new String[size];
+      for (int q = 0; q < size; q++) {
+        ids[q] = new String(waitFor(store, ns + "/host/" + q, parentNs, timeout, rank, size, q, ns),
+            StandardCharsets.UTF_8);
+      }
+      ShmSetup.setup(links, ids, token, rank, size, o.sliceBytes(), deadline);
       for (Link l : links) {
         if (l != null) {
           l.channel.configureBlocking(false);
@@ -247,6 +256,7 @@ final class Rendezvous {
   static void closeAll(Link[] links) {
     for (Link l : links) {
       if (l != null) {
+        ShmSetup.closeRings(l);
         try {
           l.channel.close();
         } catch (IOException ignored) {

@@ -8,8 +8,10 @@ import dev.shard4j.tensor.DType;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * A direct staging buffer and its native address, so the native copy and reduce kernels can work on it. Allocated
- * once per communicator and reused for every message. Internal; used by one thread at a time.
+ * A direct staging buffer and its native address, so the native copy and reduce kernels can work on it: either a
+ * private buffer allocated once per communicator and reused for every message, or the view of one slot of a
+ * shared-memory ring ({@link ShmRing}), which the receiver reduces or copies from in place and hands back to the
+ * ring when done. Internal; used by one thread at a time.
  */
 final class Slab {
   final ByteBuffer buf;
@@ -17,12 +19,29 @@ final class Slab {
   /** The same memory as f32 and as bf16 bit patterns, for the element-wise MIN/MAX loop. */
   final FloatBuffer f32;
   final ShortBuffer bf16;
+  /** The shared-memory ring this slab is a slot of, or null for a private buffer. */
+  final ShmRing ring;
+  /** The slot index in {@link #ring}. */
+  final int slot;
+  /** The frame number whose payload the slot holds (ring slabs). */
+  long frame;
+  /**
+   * Non-zero: the address of the operand still to be reduced into this slab (SUM, AVG, PROD) before its payload
+   * is used; the forwarding send applies it, straight into the next shared slot when it can (one pass).
+   */
+  long pendingAcc;
 
   Slab(int bytes) {
-    buf = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+    this(ByteBuffer.allocateDirect(bytes), null, -1);
+  }
+
+  Slab(ByteBuffer direct, ShmRing ring, int slot) {
+    buf = direct.order(ByteOrder.nativeOrder());
     addr = new Pointer(buf).address();
     f32 = buf.duplicate().order(ByteOrder.nativeOrder()).asFloatBuffer();
     bf16 = buf.duplicate().order(ByteOrder.nativeOrder()).asShortBuffer();
+    this.ring = ring;
+    this.slot = slot;
   }
 
   /**

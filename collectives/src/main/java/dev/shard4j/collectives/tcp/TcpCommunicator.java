@@ -41,6 +41,11 @@ import org.bytedeco.javacpp.Pointer;
  * pairwise exchange; barrier recursive doubling on empty messages; send/recv a data frame plus an acknowledgement
  * (send returns once the receiver has the data).
  *
+ * <p><b>Same host.</b> Between ranks on one host (same boot id and host name, and a test that a file both map is
+ * really shared) payloads of 16 KiB or more go through a shared-memory ring per ordered pair ({@link ShmRing}, set
+ * up by {@link ShmSetup} after the connections are authenticated); the socket carries only the frame headers, so
+ * everything below works unchanged. {@link TcpOptions#withSharedMemory} (or {@link #ENV_SHM}) forces sockets.
+ *
  * <p><b>Safety.</b> Every frame carries a header (op, dtype, reduce op, root, counts, sequence number, see
  * {@link Frame}); a rank receiving a frame of a different call fails with "mismatched collectives" naming both calls
  * and tells every peer, so all ranks fail instead of corrupting data. A peer whose connection closes fails the call
@@ -69,6 +74,11 @@ public final class TcpCommunicator implements Communicator {
   public static final String ENV_STORE_CONNECT_MS = "SHARD4J_STORE_CONNECT_MS";
   /** Environment variable (optional): {@code 1} makes this rank host the store at the port of SHARD4J_STORE. */
   public static final String ENV_HOST_STORE = "SHARD4J_HOST_STORE";
+  /**
+   * Environment variable (optional): {@code 0} forces sockets between ranks on the same host (no shared memory,
+   * {@link TcpOptions#sharedMemory()}); {@code 1} or unset allows shared memory.
+   */
+  public static final String ENV_SHM = "SHARD4J_TCP_SHM";
 
   private final Store store;
   private final String ns;
@@ -143,7 +153,8 @@ public final class TcpCommunicator implements Communicator {
   /**
    * Joins the group described by the {@code SHARD4J_*} variables in {@code env} ({@link #ENV_RANK},
    * {@link #ENV_WORLD_SIZE}, {@link #ENV_STORE}, {@link #ENV_TOKEN}; optional {@link #ENV_BIND_ADDRESS},
-   * {@link #ENV_ADVERTISE_HOST}, {@link #ENV_TIMEOUT_MS}, {@link #ENV_STORE_CONNECT_MS}, {@link #ENV_HOST_STORE}).
+   * {@link #ENV_ADVERTISE_HOST}, {@link #ENV_TIMEOUT_MS}, {@link #ENV_STORE_CONNECT_MS}, {@link #ENV_HOST_STORE},
+   * {@link #ENV_SHM}).
    * The returned communicator owns its store client (and server, when hosting it) and closes them on
    * {@link #close()}.
    */
@@ -164,6 +175,14 @@ public final class TcpCommunicator implements Communicator {
     }
     if (env.get(ENV_STORE_CONNECT_MS) != null) {
       o = o.withConnectWindow(Duration.ofMillis(intVar(env, ENV_STORE_CONNECT_MS)));
+    }
+    if (env.get(ENV_SHM) != null) {
+      String v = env.get(ENV_SHM).trim();
+      if (!v.equals("0") && !v.equals("1")) {
+        throw new IllegalStateException("TcpCommunicator.fromEnvironment: " + ENV_SHM + "='" + v
+            + "' must be 0 (sockets only) or 1 (shared memory between ranks on one host)");
+      }
+      o = o.withSharedMemory(v.equals("1"));
     }
     TcpStoreServer server = null;
     if ("1".equals(env.get(ENV_HOST_STORE))) {
@@ -224,6 +243,22 @@ public final class TcpCommunicator implements Communicator {
   /** The options this communicator was created with. */
   public TcpOptions options() {
     return options;
+  }
+
+  /** Peers this rank sends to through shared memory (0 when forced off or on another host). Tests, diagnostics. */
+  int sharedMemoryPeers() {
+    int n = 0;
+    for (Link l : engine.links) {
+      if (l != null && l.outRing != null) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Frames whose payload this rank sent through shared memory so far. Tests, diagnostics; needs no lock. */
+  long sharedMemoryFrames() {
+    return engine.shmFramesSent;
   }
 
   // ---- public collectives: thin wrappers that fill a call descriptor --------------------------------------

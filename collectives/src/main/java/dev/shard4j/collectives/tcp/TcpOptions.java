@@ -17,9 +17,13 @@ import java.time.Duration;
  *     a binomial tree (latency-optimal, log2(size) rounds); larger ones use the pipelined ring or chain
  *     (bandwidth-optimal). See {@link TcpCommunicator}.
  * @param sliceBytes the pipelining unit: large messages travel as frames of at most this many payload bytes.
+ * @param sharedMemory whether payloads to ranks on the same host may go through shared memory (a ring of
+ *     {@code sliceBytes} slots per ordered pair in {@code /dev/shm}) instead of the socket; on by default. False
+ *     forces sockets everywhere (environment: {@code SHARD4J_TCP_SHM=0}). Peers on other hosts always use sockets.
+ *     Ranks may differ in this option: a pair uses shared memory only when both ranks allow it.
  */
 public record TcpOptions(String bindAddress, String advertiseHost, Duration timeout, Duration connectWindow,
-    long smallMessageBytes, int sliceBytes) {
+    long smallMessageBytes, int sliceBytes, boolean sharedMemory) {
 
   /** Default all-reduce switch point between recursive doubling and the ring: 256 KiB. */
   public static final long DEFAULT_SMALL_MESSAGE_BYTES = 256 << 10;
@@ -46,40 +50,45 @@ public record TcpOptions(String bindAddress, String advertiseHost, Duration time
     }
   }
 
-  /** Loopback, 60 s timeout, 30 s store connect window, 256 KiB switch point, 128 KiB slices. */
+  /** Loopback, 60 s timeout, 30 s store connect window, 256 KiB switch point, 128 KiB slices, shared memory on. */
   public static TcpOptions defaults() {
     return new TcpOptions("127.0.0.1", null, Duration.ofSeconds(60), Duration.ofSeconds(30),
-        DEFAULT_SMALL_MESSAGE_BYTES, DEFAULT_SLICE_BYTES);
+        DEFAULT_SMALL_MESSAGE_BYTES, DEFAULT_SLICE_BYTES, true);
   }
 
   /** A copy with another bind address. */
   public TcpOptions withBindAddress(String v) {
-    return new TcpOptions(v, advertiseHost, timeout, connectWindow, smallMessageBytes, sliceBytes);
+    return new TcpOptions(v, advertiseHost, timeout, connectWindow, smallMessageBytes, sliceBytes, sharedMemory);
   }
 
   /** A copy with another advertised host. */
   public TcpOptions withAdvertiseHost(String v) {
-    return new TcpOptions(bindAddress, v, timeout, connectWindow, smallMessageBytes, sliceBytes);
+    return new TcpOptions(bindAddress, v, timeout, connectWindow, smallMessageBytes, sliceBytes, sharedMemory);
   }
 
   /** A copy with another timeout. */
   public TcpOptions withTimeout(Duration v) {
-    return new TcpOptions(bindAddress, advertiseHost, v, connectWindow, smallMessageBytes, sliceBytes);
+    return new TcpOptions(bindAddress, advertiseHost, v, connectWindow, smallMessageBytes, sliceBytes, sharedMemory);
   }
 
   /** A copy with another store connect window. */
   public TcpOptions withConnectWindow(Duration v) {
-    return new TcpOptions(bindAddress, advertiseHost, timeout, v, smallMessageBytes, sliceBytes);
+    return new TcpOptions(bindAddress, advertiseHost, timeout, v, smallMessageBytes, sliceBytes, sharedMemory);
   }
 
   /** A copy with another recursive-doubling / ring switch point. */
   public TcpOptions withSmallMessageBytes(long v) {
-    return new TcpOptions(bindAddress, advertiseHost, timeout, connectWindow, v, sliceBytes);
+    return new TcpOptions(bindAddress, advertiseHost, timeout, connectWindow, v, sliceBytes, sharedMemory);
   }
 
   /** A copy with another slice size. */
   public TcpOptions withSliceBytes(int v) {
-    return new TcpOptions(bindAddress, advertiseHost, timeout, connectWindow, smallMessageBytes, v);
+    return new TcpOptions(bindAddress, advertiseHost, timeout, connectWindow, smallMessageBytes, v, sharedMemory);
+  }
+
+  /** A copy with shared memory between same-host ranks allowed ({@code true}) or sockets forced ({@code false}). */
+  public TcpOptions withSharedMemory(boolean v) {
+    return new TcpOptions(bindAddress, advertiseHost, timeout, connectWindow, smallMessageBytes, sliceBytes, v);
   }
 
   static void checkToken(String token) {

@@ -36,7 +36,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Failures of the TCP backend with ranks as threads over loopback TCP: missing and failing ranks, abort, mismatched
  * calls, bad arguments, strangers on the ports, and initialisation errors (wrong token, wrong world size, duplicate
- * rank, unreachable store).
+ * rank, unreachable store). The ranks share a host, so large payloads take the shared-memory rings: aborts, closed
+ * peers, timeouts and mismatches are also checked in the middle of large shared-memory transfers.
  */
 class TcpFailureTest {
   private static final TcpOptions OPTS = TcpOptions.defaults().withTimeout(Duration.ofSeconds(60));
@@ -160,6 +161,98 @@ class TcpFailureTest {
       }
     } finally {
       comms.forEach(Communicator::close);
+    }
+  }
+
+  @Test
+  void abortReachesARankInTheMiddleOfASharedMemoryTransfer() throws Exception {
+    // 4 MiB all-reduce on rank 0 only: it writes the first step's 8 slices into its ring to rank 1 and waits
+    List<Communicator> comms = TcpCluster.create(2, OPTS);
+    try {
+      assertEquals(1, ((TcpCommunicator) comms.get(0)).sharedMemoryPeers());
+      Throwable[] seen = new Throwable[1];
+      Thread t = new Thread(() -> {
+        try (Tensor x = Tensor.zeros(Shape.of(1 << 20), DType.F32, Device.CPU)) {
+          comms.get(0).allReduce(x, ReduceOp.SUM);
+        } catch (Throwable e) {
+          seen[0] = e;
+        }
+      });
+      t.start();
+      for (int i = 0; i < 500 && ((TcpCommunicator) comms.get(0)).sharedMemoryFrames() < 8; i++) {
+        Thread.sleep(10);
+      }
+      assertEquals(8, ((TcpCommunicator) comms.get(0)).sharedMemoryFrames(), "slices in the ring");
+      long start = System.nanoTime();
+      comms.get(1).abort();
+      t.join(10_000);
+      assertTrue((System.nanoTime() - start) / 1_000_000 < 10_000);
+      assertTrue(seen[0] instanceof CommunicatorException, String.valueOf(seen[0]));
+      assertTrue(seen[0].getMessage().contains("aborted by rank 1 of 2"), seen[0].getMessage());
+    } finally {
+      comms.forEach(Communicator::close);
+    }
+  }
+
+  @Test
+  void aPeerClosingDuringASharedMemoryTransferFailsTheRankNamingThePeer() throws Exception {
+    List<Communicator> comms = TcpCluster.create(3, OPTS);
+    try {
+      Throwable[] seen = new Throwable[1];
+      Thread t = new Thread(() -> {
+        try (Tensor x = Tensor.zeros(Shape.of(3 << 20), DType.F32, Device.CPU)) {
+          comms.get(0).allReduce(x, ReduceOp.SUM);
+        } catch (Throwable e) {
+          seen[0] = e;
+        }
+      });
+      t.start();
+      for (int i = 0; i < 500 && ((TcpCommunicator) comms.get(0)).sharedMemoryFrames() < 8; i++) {
+        Thread.sleep(10);
+      }
+      comms.get(1).close();
+      t.join(10_000);
+      assertTrue(seen[0] instanceof CommunicatorException, String.valueOf(seen[0]));
+      assertTrue(seen[0].getMessage().contains("rank 1 of 3 closed its connection to rank 0"), seen[0].getMessage());
+    } finally {
+      comms.forEach(Communicator::close);
+    }
+  }
+
+  @Test
+  void aRankInASharedMemoryTransferTimesOutNamingTheMissingRank() {
+    AtomicReferenceArray<Throwable> errors = new AtomicReferenceArray<>(2);
+    TcpCluster.run(2, OPTS.withTimeout(Duration.ofMillis(1000)), c -> {
+      if (c.rank() == 1) {
+        return; // alive, connected, but never calls
+      }
+      try (Tensor t = Tensor.zeros(Shape.of(1 << 20), DType.F32, Device.CPU)) {
+        c.allReduce(t, ReduceOp.SUM);
+      } catch (CommunicatorException e) {
+        errors.set(c.rank(), e);
+      }
+    });
+    assertNotNull(errors.get(0));
+    assertTrue(errors.get(0).getMessage().contains("timed out after 1000 ms on rank 0 waiting for rank(s) [1] of 2"),
+        errors.get(0).getMessage());
+  }
+
+  @Test
+  void mismatchedLargeCallsThroughSharedMemoryAreDetectedOnAllRanks() {
+    AtomicReferenceArray<String> msgs = new AtomicReferenceArray<>(3);
+    assertThrows(IllegalStateException.class, () -> TcpCluster.run(3, OPTS, c -> {
+      assertEquals(2, ((TcpCommunicator) c).sharedMemoryPeers());
+      long n = c.rank() == 2 ? 200_001 : 200_000;
+      try (Tensor t = Tensor.zeros(Shape.of(n), DType.F32, Device.CPU)) {
+        c.allReduce(t, ReduceOp.SUM);
+      } catch (CommunicatorException e) {
+        msgs.set(c.rank(), e.getMessage());
+        throw e;
+      }
+    }));
+    for (int r = 0; r < 3; r++) {
+      assertNotNull(msgs.get(r), "rank " + r + " must fail");
+      assertTrue(msgs.get(r).contains("mismatched collectives") || msgs.get(r).contains("aborted"), msgs.get(r));
     }
   }
 

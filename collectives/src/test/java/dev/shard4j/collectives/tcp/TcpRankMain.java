@@ -35,7 +35,12 @@ public final class TcpRankMain {
         long checked = CollectiveChecks.all(c, TcpCollectivesTest.LENGTHS);
         // 400 KB all-reduces take the ring; 8 KB ones recursive doubling.
         checked += CollectiveChecks.allReduce(c, new long[] {100_003, 2_001});
-        outcome = "ok " + checked;
+        // several 128 KiB slices per step for the other ring and chain algorithms
+        checked += CollectiveChecks.reduceScatter(c, new long[] {70_001});
+        checked += CollectiveChecks.allGather(c, new long[] {70_001});
+        checked += CollectiveChecks.allToAll(c, new long[] {70_001});
+        TcpCommunicator t = (TcpCommunicator) c;
+        outcome = "ok " + checked + " shm-peers " + t.sharedMemoryPeers() + " shm-frames " + t.sharedMemoryFrames();
       } else {
         outcome = killScenario(c, dir);
       }
@@ -57,7 +62,8 @@ public final class TcpRankMain {
    * SIGKILL); the others go on to the third all-reduce and must fail naming rank 1.
    */
   private static String killScenario(Communicator c, Path dir) throws Exception {
-    try (Tensor t = Tensor.zeros(Shape.of(1000), DType.F32, Device.CPU)) {
+    // 20 KB: through the shared-memory rings
+    try (Tensor t = Tensor.zeros(Shape.of(5000), DType.F32, Device.CPU)) {
       for (int i = 0; i < 2; i++) {
         c.allReduce(t, ReduceOp.SUM);
       }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * 10,000 mixed collectives on 4 ranks (threads over loopback TCP), with sub-groups split and closed along the way;
  * afterwards no native allocation, thread or file descriptor (socket, selector) may be left behind. Also: the heap
- * allocated per call is a small constant (the call's descriptor), not proportional to the number of messages.
+ * allocated per call is a small constant (the call's descriptor), not proportional to the number of messages. Large
+ * all-reduces along the way go through the shared-memory rings, and no ring file may be left behind.
  */
 class TcpSoakTest {
   private static final int OPS = 10_000;
@@ -34,6 +35,7 @@ class TcpSoakTest {
       }
     });
     long liveBefore = NativeMemory.hostLiveCount();
+    java.util.Set<String> filesBefore = TcpProcessTest.ringFiles();
     int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
     int fdsBefore = openFds();
     int size = 4;
@@ -71,11 +73,30 @@ class TcpSoakTest {
             checked.addAndGet(m);
           }
         }
+        if (it % 50 == 0) {
+          // payloads above 1 KiB: through the shared-memory rings (recursive doubling, and the ring every 200th)
+          long n = it % 200 == 0 ? 70_001 : 4_099;
+          try (Tensor big = Tensor.fromArray(input(ReduceOp.SUM, DType.F32, r, n), Shape.of(n), DType.F32,
+              Device.CPU)) {
+            c.allReduce(big, ReduceOp.SUM);
+            float[] got = big.toFloatArray();
+            for (int i = 0; i < n; i += 97) {
+              float want = ref(ReduceOp.SUM, DType.F32, size, i);
+              if (want != got[i]) {
+                throw new AssertionError("soak allReduce of " + n + " i=" + i + ": " + got[i] + " != " + want);
+              }
+            }
+            checked.addAndGet(n);
+          }
+        }
         if (it % 1000 == 0) {
           try (Communicator sub = c.split(r % 2, r)) {
             sub.barrier();
           }
         }
+      }
+      if (((TcpCommunicator) c).sharedMemoryFrames() == 0) {
+        throw new AssertionError("rank " + r + " sent no payload through shared memory");
       }
     });
     assertTrue(checked.get() > 0);
@@ -88,6 +109,7 @@ class TcpSoakTest {
       fdsAfter = openFds();
     }
     assertTrue(threadsAfter <= threadsBefore, "threads before " + threadsBefore + ", after " + threadsAfter);
+    assertEquals(filesBefore, TcpProcessTest.ringFiles(), "shared-memory files left behind");
     if (fdsBefore >= 0) {
       assertTrue(fdsAfter <= fdsBefore, "open file descriptors before " + fdsBefore + ", after " + fdsAfter);
     }
@@ -97,26 +119,28 @@ class TcpSoakTest {
   void callsAllocateAFewBytesOfHeapWhateverTheirSizeAndReduceOp() {
     com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     // 1 MiB in 16 KiB slices: a pipelined ring of 2 segments x 6 steps x 8 slices, 96 frames per call, so even
-    // 8 bytes of garbage per frame would break the bound.
-    TcpOptions small = TcpOptions.defaults().withSliceBytes(16 << 10);
-    for (long n : new long[] {1000, 262_144}) {
-      for (ReduceOp op : new ReduceOp[] {ReduceOp.SUM, ReduceOp.MAX}) {
-        long[] perCall = new long[4];
-        TcpCluster.run(4, small, c -> {
-          try (Tensor a = Tensor.zeros(Shape.of(n), DType.F32, Device.CPU)) {
-            for (int i = 0; i < 15; i++) {
-              c.allReduce(a, op);
+    // 8 bytes of garbage per frame would break the bound; through the shared-memory rings and over sockets only.
+    for (boolean shm : new boolean[] {true, false}) {
+      TcpOptions small = TcpOptions.defaults().withSliceBytes(16 << 10).withSharedMemory(shm);
+      for (long n : new long[] {1000, 262_144}) {
+        for (ReduceOp op : new ReduceOp[] {ReduceOp.SUM, ReduceOp.MAX}) {
+          long[] perCall = new long[4];
+          TcpCluster.run(4, small, c -> {
+            try (Tensor a = Tensor.zeros(Shape.of(n), DType.F32, Device.CPU)) {
+              for (int i = 0; i < 15; i++) {
+                c.allReduce(a, op);
+              }
+              long before = mx.getCurrentThreadAllocatedBytes();
+              for (int i = 0; i < 40; i++) {
+                c.allReduce(a, op);
+              }
+              perCall[c.rank()] = (mx.getCurrentThreadAllocatedBytes() - before) / 40;
             }
-            long before = mx.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < 40; i++) {
-              c.allReduce(a, op);
-            }
-            perCall[c.rank()] = (mx.getCurrentThreadAllocatedBytes() - before) / 40;
+          });
+          for (int r = 0; r < 4; r++) {
+            assertTrue(perCall[r] < 512, "allReduce of " + n + " floats (" + op + ", shared memory " + shm
+                + ") allocated " + perCall[r] + " bytes per call on rank " + r);
           }
-        });
-        for (int r = 0; r < 4; r++) {
-          assertTrue(perCall[r] < 512, "allReduce of " + n + " floats (" + op + ") allocated " + perCall[r]
-              + " bytes per call on rank " + r);
         }
       }
     }

@@ -103,6 +103,10 @@ public final class CollectivePerf implements Callable<Integer> {
   @Option(names = "--backend", defaultValue = "local", description = "communicator backend: local or tcp; default local")
   String backend;
 
+  @Option(names = "--tcp-shm", defaultValue = "1",
+      description = "tcp backend: 1 lets ranks on this host use shared memory (default), 0 forces sockets")
+  int tcpShm;
+
   @Option(names = "--kernel-threads", defaultValue = "1", description = "CPU kernel threads per rank; default 1")
   int kernelThreads;
 
@@ -138,10 +142,10 @@ public final class CollectivePerf implements Callable<Integer> {
     PerfTable table = new PerfTable(System.out);
     long errors = 0;
     for (Collective coll : colls) {
-      String program = coll.label + "_perf (shard4j " + backend + ")";
+      String program = coll.label + "_perf (shard4j " + label() + ")";
       table.runHeader(program, ranks, minBytes, maxBytes, stepFactor > 1 ? stepFactor : stepBytes, stepFactor > 1,
           warmup, iters, check != 0);
-      table.devices(ranks, ProcessHandle.current().pid(), hostName(), backend + " backend, rank thread");
+      table.devices(ranks, ProcessHandle.current().pid(), hostName(), label() + " backend, rank thread");
       table.columnHeader(perIter != 0);
       for (DType dt : types) {
         for (ReduceOp rop : coll.reduces ? ops : List.of(ReduceOp.SUM)) {
@@ -208,7 +212,7 @@ public final class CollectivePerf implements Callable<Integer> {
     double[][][] iterTimes = new double[2][p][];
     long[][] wrong = new long[2][p];
     List<PerfResult.Line> lines = new ArrayList<>();
-    try (PerfBackend be = PerfBackend.open(backend, p, Duration.ofSeconds(timeoutSeconds))) {
+    try (PerfBackend be = PerfBackend.open(backend, p, Duration.ofSeconds(timeoutSeconds), tcpShm != 0)) {
       RankThreads.run(p, rank -> {
         CpuRuntime.setThreads(kernelThreads);
         Communicator c = be.communicator(rank);
@@ -296,11 +300,16 @@ public final class CollectivePerf implements Callable<Integer> {
     };
   }
 
+  /** The backend as reported: {@code tcp} with shared memory, {@code tcp-sockets} with sockets forced. */
+  private String label() {
+    return backend.equals("tcp") && tcpShm == 0 ? "tcp-sockets" : backend;
+  }
+
   private String configJson() {
     return String.format(Locale.ROOT, "{\"program\": \"CollectivePerf\", \"backend\": %s, \"nthreads\": 1, "
         + "\"ngpus\": %d, \"kernel_threads\": %d, \"minimum_bytes\": %d, \"maximum_bytes\": %d, %s, "
         + "\"warmup_iters\": %d, \"iterations\": %d, \"aggregated_iterations\": 1, \"validation\": %d, "
-        + "\"average\": %d, \"java\": %s}", PerfResult.str(backend), ranks, kernelThreads, minBytes, maxBytes,
+        + "\"average\": %d, \"java\": %s}", PerfResult.str(label()), ranks, kernelThreads, minBytes, maxBytes,
         stepFactor > 1 ? "\"step_factor\": " + stepFactor : "\"step_bytes\": " + stepBytes, warmup, iters, check,
         average, PerfResult.str(System.getProperty("java.version")));
   }

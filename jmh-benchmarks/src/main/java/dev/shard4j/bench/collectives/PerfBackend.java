@@ -22,13 +22,22 @@ interface PerfBackend extends AutoCloseable {
 
   /** Opens the named backend for {@code size} ranks. */
   static PerfBackend open(String name, int size, Duration timeout) {
+    return open(name, size, timeout, true);
+  }
+
+  /**
+   * Opens the named backend for {@code size} ranks; for {@code tcp}, {@code sharedMemory} false forces sockets
+   * between the ranks (they share this host, so by default large payloads go through shared memory).
+   */
+  static PerfBackend open(String name, int size, Duration timeout, boolean sharedMemory) {
     return switch (name) {
       case "local" -> {
         List<Communicator> comms = LocalCluster.create(size, timeout);
         yield comms::get;
       }
       case "tcp" -> {
-        List<Communicator> comms = TcpCluster.create(size, TcpOptions.defaults().withTimeout(timeout));
+        List<Communicator> comms = TcpCluster.create(size,
+            TcpOptions.defaults().withTimeout(timeout).withSharedMemory(sharedMemory));
         yield comms::get;
       }
       default -> throw new IllegalArgumentException("--backend: unknown backend '" + name + "'; expected local or "
