@@ -10,10 +10,17 @@ package dev.shard4j.autoshard;
 public final class CostModel {
     private final ClusterProfile cluster;
     private final MeshShape mesh;
+    private final double[] alpha = new double[2];
+    private final double[] beta = new double[2];
 
     public CostModel(ClusterProfile cluster, MeshShape mesh) {
         this.cluster = cluster;
         this.mesh = mesh;
+        for (int a = 0; a < 2; a++) {
+            ClusterProfile.Link measured = crossesNodes(a) ? null : cluster.groupLinks().get(mesh.size(a));
+            alpha[a] = crossesNodes(a) ? cluster.interAlpha() : measured != null ? measured.alpha() : cluster.intraAlpha();
+            beta[a] = crossesNodes(a) ? cluster.interBeta() : measured != null ? measured.beta() : cluster.intraBeta();
+        }
     }
 
     public MeshShape mesh() { return mesh; }
@@ -26,13 +33,9 @@ public final class CostModel {
         return mesh.devices() > cluster.devicesPerNode();
     }
 
-    private double alpha(int axis) {
-        return crossesNodes(axis) ? cluster.interAlpha() : cluster.intraLink(mesh.size(axis)).alpha();
-    }
+    private double alpha(int axis) { return alpha[axis]; }
 
-    private double beta(int axis) {
-        return crossesNodes(axis) ? cluster.interBeta() : cluster.intraLink(mesh.size(axis)).beta();
-    }
+    private double beta(int axis) { return beta[axis]; }
 
     private double factor(int axis) {
         int n = mesh.size(axis);

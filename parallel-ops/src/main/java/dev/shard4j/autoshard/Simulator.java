@@ -87,20 +87,14 @@ public final class Simulator {
                 TensorInfo t = graph.tensor(in);
                 Plan.OpSharding from = a.ops().get(producer.name());
                 Plan.OpSharding to = b.ops().get(op.name());
-                double sent = from == null ? t.bytes() : localBytes(t, from.output(), a.mesh());
+                double sent = from == null ? t.bytes() : StrategyGenerator.localBytes(t, from.output(), a.mesh());
                 ShardingSpec wanted = to == null ? null
                         : to.strategy().startsWith("=") || to.inputs().size() <= k ? to.output() : to.inputs().get(k);
-                double got = wanted == null ? t.bytes() : localBytes(t, wanted, b.mesh());
+                double got = wanted == null ? t.bytes() : StrategyGenerator.localBytes(t, wanted, b.mesh());
                 total += Math.max(sent, got);
             }
         }
         return total;
-    }
-
-    private static double localBytes(TensorInfo t, ShardingSpec spec, MeshShape mesh) {
-        double b = t.bytes();
-        for (int axis = 0; axis < spec.placements().size(); axis++) if (spec.on(axis).isShard()) b /= mesh.size(axis);
-        return b;
     }
 
     static int[] choiceOf(IntraOpProblem p, Plan.StagePlan st, int stageIndex) {

@@ -111,8 +111,13 @@ public final class StrategyGenerator {
 
     /** Bytes of one device's piece of a tensor under a spec. */
     double localBytes(TensorInfo t, ShardingSpec spec) {
+        return localBytes(t, spec, cost.mesh());
+    }
+
+    /** Bytes of one device's piece of a tensor under a spec on a given mesh. */
+    static double localBytes(TensorInfo t, ShardingSpec spec, MeshShape mesh) {
         double b = t.bytes();
-        for (int a = 0; a < spec.placements().size(); a++) if (spec.on(a).isShard()) b /= cost.mesh().size(a);
+        for (int a = 0; a < spec.placements().size(); a++) if (spec.on(a).isShard()) b /= mesh.size(a);
         return b;
     }
 

@@ -82,9 +82,6 @@ public final class GptPlanCatalog {
       try {
         plan = ManualPlans.grid3d(g, cluster, o, p.dp(), p.tp(), p.pp(), p.sp(), p.zero());
         PlanLowering.lowerPipeline(plan);
-        if (plan.stages().size() == 1) {
-          PlanLowering.lower(plan);
-        }
       } catch (RuntimeException e) {
         continue; // a split the runtime cannot run at this size (e.g. more tensor ranks than heads)
       }

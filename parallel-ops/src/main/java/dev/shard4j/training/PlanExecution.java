@@ -1,7 +1,6 @@
 package dev.shard4j.training;
 
 import dev.shard4j.autoshard.Plan;
-import dev.shard4j.collectives.local.LocalCluster;
 import dev.shard4j.pipeline.PipelineConfig;
 import dev.shard4j.pipeline.PipelineMesh;
 import dev.shard4j.pipeline.PipelineRun;
@@ -29,24 +28,16 @@ public final class PlanExecution {
   /** Runs {@code run.steps()} steps of {@code plan}; a pipeline writes its trace to {@code trace} unless null. */
   public static Result runLocal(GptRun run, Plan plan, Path trace) {
     if (plan.stages().size() == 1) {
-      PlanLowering.Lowered l = PlanLowering.lower(plan);
-      GptRun planned = asPlanned(run, l);
       double[] losses = new double[run.steps()];
-      long[][] nanos = new long[l.dp() * l.tp()][run.steps()];
-      LocalCluster.run(l.dp() * l.tp(), comm -> {
-        long[] last = {System.nanoTime()};
-        GptRun.RankResult r = planned.trainRank(comm, (step, loss, tps) -> {
-          long now = System.nanoTime();
-          nanos[comm.rank()][step - 1] = now - last[0];
-          last[0] = now;
-        });
-        if (comm.rank() == 0) {
-          for (int s = 0; s < losses.length; s++) {
-            losses[s] = r.losses()[s];
-          }
+      double[] millis = new double[run.steps()];
+      try (LocalPlanSession session = new LocalPlanSession(run, plan)) {
+        for (int s = 0; s < losses.length; s++) {
+          long t0 = System.nanoTime();
+          losses[s] = session.step();
+          millis[s] = (System.nanoTime() - t0) / 1e6;
         }
-      });
-      return new Result(losses, slowest(nanos));
+      }
+      return new Result(losses, millis);
     }
     PipelineRun.Result r = PipelineRun.runLocal(pipelineConfig(run, plan), run.steps(),
         step -> run.batches().rows(step, 0, run.batch()), trace);
@@ -65,15 +56,5 @@ public final class PlanExecution {
   public static GptRun asPlanned(GptRun run, PlanLowering.Lowered l) {
     return new GptRun(run.model(), l.dp(), l.tp(), l.sequenceParallel(), l.zeroStage(), run.bf16(), run.steps(),
         run.batch(), run.learningRate(), run.threadsPerRank());
-  }
-
-  private static double[] slowest(long[][] nanos) {
-    double[] out = new double[nanos[0].length];
-    for (long[] rank : nanos) {
-      for (int s = 0; s < out.length; s++) {
-        out[s] = Math.max(out[s], rank[s] / 1e6);
-      }
-    }
-    return out;
   }
 }
