@@ -74,8 +74,7 @@ public final class PlanCommand implements Callable<Integer> {
     ClusterProfile profile = ClusterPresets.parse(cluster);
     if (memory != null) {
       long bytes = MemorySize.parse(memory, "--memory");
-      profile = new ClusterProfile(profile.name(), profile.devicesPerNode(), profile.nodes(), profile.intraAlpha(),
-          profile.intraBeta(), profile.interAlpha(), profile.interBeta(), profile.flops(), bytes);
+      profile = profile.withMemoryBytes(bytes);
     }
     if (microBatchSize < 1) {
       throw new IllegalArgumentException("plan: --micro-batch-size must be >= 1, got " + microBatchSize);

@@ -24,10 +24,13 @@ import java.util.Map;
  *                       groups of one mesh axis are); a size missing here uses intraAlpha / intraBeta. Empty for
  *                       the presets; filled by profilers where the link depends on the group size (ranks sharing
  *                       cores, switches with per-port limits)
+ * @param calibration    measured compute details: shared cores, per-kernel cost, GEMM efficiency by size
+ *                       ({@link ComputeCalibration#NONE} for the presets and when absent from the JSON)
  */
 public record ClusterProfile(String name, int devicesPerNode, int nodes, double intraAlpha, double intraBeta,
                              double interAlpha, double interBeta, Map<OpKind.OpClass, Double> flops,
-                             long memoryBytes, Map<Integer, Link> groupLinks) {
+                             long memoryBytes, Map<Integer, Link> groupLinks,
+                             ComputeCalibration calibration) {
     /** Alpha (seconds per collective) and beta (seconds per byte of bus traffic) of one group size. */
     public record Link(double alpha, double beta) {
         public Link {
@@ -40,7 +43,16 @@ public record ClusterProfile(String name, int devicesPerNode, int nodes, double 
     /** A profile without per-group-size links. */
     public ClusterProfile(String name, int devicesPerNode, int nodes, double intraAlpha, double intraBeta,
                           double interAlpha, double interBeta, Map<OpKind.OpClass, Double> flops, long memoryBytes) {
-        this(name, devicesPerNode, nodes, intraAlpha, intraBeta, interAlpha, interBeta, flops, memoryBytes, Map.of());
+        this(name, devicesPerNode, nodes, intraAlpha, intraBeta, interAlpha, interBeta, flops, memoryBytes, Map.of(),
+                ComputeCalibration.NONE);
+    }
+
+    /** A profile with per-group-size links and no compute calibration. */
+    public ClusterProfile(String name, int devicesPerNode, int nodes, double intraAlpha, double intraBeta,
+                          double interAlpha, double interBeta, Map<OpKind.OpClass, Double> flops, long memoryBytes,
+                          Map<Integer, Link> groupLinks) {
+        this(name, devicesPerNode, nodes, intraAlpha, intraBeta, interAlpha, interBeta, flops, memoryBytes, groupLinks,
+                ComputeCalibration.NONE);
     }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -52,6 +64,7 @@ public record ClusterProfile(String name, int devicesPerNode, int nodes, double 
             throw new IllegalArgumentException("cluster " + name + ": devicesPerNode=" + devicesPerNode + " nodes=" + nodes);
         }
         flops = Map.copyOf(flops);
+        calibration = calibration == null ? ComputeCalibration.NONE : calibration;
         groupLinks = groupLinks == null ? Map.of() : Map.copyOf(new java.util.TreeMap<>(groupLinks));
         for (int size : groupLinks.keySet()) {
             if (size < 2 || size > devicesPerNode) {
@@ -77,7 +90,25 @@ public record ClusterProfile(String name, int devicesPerNode, int nodes, double 
     /** A copy with measured links per group size inside a node. */
     public ClusterProfile withGroupLinks(Map<Integer, Link> links) {
         return new ClusterProfile(name, devicesPerNode, nodes, intraAlpha, intraBeta, interAlpha, interBeta, flops,
-                memoryBytes, links);
+                memoryBytes, links, calibration);
+    }
+
+    /** A copy with measured compute details. */
+    public ClusterProfile withCalibration(ComputeCalibration c) {
+        return new ClusterProfile(name, devicesPerNode, nodes, intraAlpha, intraBeta, interAlpha, interBeta, flops,
+                memoryBytes, groupLinks, c);
+    }
+
+    /** A copy with another memory per device. */
+    public ClusterProfile withMemoryBytes(long bytes) {
+        return new ClusterProfile(name, devicesPerNode, nodes, intraAlpha, intraBeta, interAlpha, interBeta, flops,
+                bytes, groupLinks, calibration);
+    }
+
+    /** A copy with another name. */
+    public ClusterProfile withName(String newName) {
+        return new ClusterProfile(newName, devicesPerNode, nodes, intraAlpha, intraBeta, interAlpha, interBeta, flops,
+                memoryBytes, groupLinks, calibration);
     }
 
     /** FLOP/s for an op class. */
@@ -86,18 +117,19 @@ public record ClusterProfile(String name, int devicesPerNode, int nodes, double 
     /** A copy with another node count. */
     public ClusterProfile withNodes(int n) {
         return new ClusterProfile(name, devicesPerNode, n, intraAlpha, intraBeta, interAlpha, interBeta, flops,
-                memoryBytes, groupLinks);
+                memoryBytes, groupLinks, calibration);
     }
 
     /** A copy with other FLOP/s figures (e.g. measured ones). */
     public ClusterProfile withFlops(Map<OpKind.OpClass, Double> f) {
         return new ClusterProfile(name, devicesPerNode, nodes, intraAlpha, intraBeta, interAlpha, interBeta, f,
-                memoryBytes, groupLinks);
+                memoryBytes, groupLinks, calibration);
     }
 
     /** A copy with other link parameters (e.g. fitted by {@link Profiler#fit}). */
     public ClusterProfile withLinks(double intraA, double intraB, double interA, double interB) {
-        return new ClusterProfile(name, devicesPerNode, nodes, intraA, intraB, interA, interB, flops, memoryBytes, groupLinks);
+        return new ClusterProfile(name, devicesPerNode, nodes, intraA, intraB, interA, interB, flops, memoryBytes, groupLinks,
+                calibration);
     }
 
     /**

@@ -73,4 +73,18 @@ public final class CostModel {
     public double compute(double flops, OpKind.OpClass opClass) {
         return flops / cluster.flopsFor(opClass);
     }
+
+    /**
+     * Forward + backward seconds of one op on one device: its kernel calls at the profile's fixed cost per call, plus
+     * its local FLOPs at the op class's rate, for GEMMs scaled by the measured efficiency at their smallest local
+     * dimension ({@link ComputeCalibration}; without calibration this is {@link #compute}).
+     */
+    public double opSeconds(OpKind kind, double localFlops, double gemmMinDim) {
+        ComputeCalibration c = cluster.calibration();
+        double rate = cluster.flopsFor(kind.opClass);
+        if (kind.opClass == OpKind.OpClass.MATMUL && Double.isFinite(gemmMinDim)) {
+            rate *= c.matmulEfficiency(gemmMinDim);
+        }
+        return kind.kernels * c.kernelSeconds() + localFlops / rate;
+    }
 }

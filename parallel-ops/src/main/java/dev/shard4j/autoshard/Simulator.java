@@ -11,7 +11,8 @@ import java.util.List;
  * piece of the two stages' layouts; the inter-op DP prices them with the boundary split over the stage's data
  * axis); step = sum(t_i) + (B-1)
  * max(t_i) (the bubble of 1F1B and
- * GPipe alike); memory = weights/grads/optimizer state + in-flight micro-batches' activations (1F1B: stage i of S
+ * GPipe alike), bounded below by throughput instead on a node whose devices share fewer cores
+ * ({@link #sharedCoreStep}); memory = weights/grads/optimizer state + in-flight micro-batches' activations (1F1B: stage i of S
  * holds min(S - i, B); GPipe: B). The graph is the one of a single micro-batch. Pure.
  */
 public final class Simulator {
@@ -67,7 +68,32 @@ public final class Simulator {
         if (devices > cluster.devices()) {
             throw new IllegalArgumentException("plan uses " + devices + " devices, cluster has " + cluster.devices());
         }
-        return new Estimate(InterOpSolver.pipelineTime(t, plan.microBatches()), t, mem);
+        int[] stageDevices = new int[S];
+        for (int i = 0; i < S; i++) stageDevices[i] = plan.stages().get(i).submesh().devices();
+        double step = sharedCoreStep(InterOpSolver.pipelineTime(t, plan.microBatches()), t, stageDevices,
+                plan.microBatches(), cluster);
+        return new Estimate(step, t, mem);
+    }
+
+    /**
+     * The step time on a node whose N devices share C < N cores ({@link ComputeCalibration#sharesCores}); the stage
+     * times are at the profile's all-devices-busy rates. Two bounds, the larger wins: throughput (the busy time of all
+     * devices, sum of n_i B t_i, spread over N devices at the all-busy rate) and the pipeline's critical path with
+     * each stage running as fast as it does when it alone computes (t_i max(C, n_i) / N: n_i devices on C cores).
+     * A single stage over the node gives back its pipeline time; bubbles cost only the cores they leave idle.
+     * Profiles without shared cores, and clusters of several nodes, keep the pipeline time.
+     */
+    static double sharedCoreStep(double pipelineSeconds, double[] t, int[] stageDevices, int microBatches,
+                                 ClusterProfile cluster) {
+        if (cluster.nodes() > 1 || !cluster.calibration().sharesCores(cluster.devicesPerNode())) return pipelineSeconds;
+        double n = cluster.devicesPerNode(), cores = cluster.calibration().coresPerNode();
+        double work = 0;
+        double[] alone = new double[t.length];
+        for (int i = 0; i < t.length; i++) {
+            work += stageDevices[i] * (double) microBatches * t[i];
+            alone[i] = t[i] * Math.max(cores, stageDevices[i]) / n;
+        }
+        return Math.max(work / n, InterOpSolver.pipelineTime(alone, microBatches));
     }
 
     /**

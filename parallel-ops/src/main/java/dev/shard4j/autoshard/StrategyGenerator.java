@@ -125,7 +125,8 @@ public final class StrategyGenerator {
         MeshShape mesh = cost.mesh();
         double shards = 1;
         for (int a = 0; a < 2; a++) if (assign.charAt(a) != '-') shards *= mesh.size(a);
-        double compute = cost.compute(op.forwardFlops() * (1 + op.kind().backwardFactor) / shards, op.kind().opClass);
+        double compute = cost.opSeconds(op.kind(), op.forwardFlops() * (1 + op.kind().backwardFactor) / shards,
+                LocalGemm.minDim(g, op, assign, mesh));
 
         List<ShardingSpec> inSpecs = new ArrayList<>();
         for (int i = 0; i < op.inputs().size(); i++) inSpecs.add(specFor(op.inputLabels(i), assign));

@@ -1,6 +1,7 @@
 package dev.shard4j.training;
 
 import dev.shard4j.autoshard.ClusterProfile;
+import dev.shard4j.autoshard.ComputeCalibration;
 import dev.shard4j.autoshard.OpKind;
 import dev.shard4j.autoshard.Profiler;
 import dev.shard4j.collectives.Communicator;
@@ -27,7 +28,8 @@ import java.util.Set;
  * Measures a group of ranks on any {@link Communicator} (local threads, TCP processes, NCCL GPUs) for the planner:
  * collective times at several sizes, recorded as bus bytes so that {@link Profiler#fit} yields the cost model's
  * alpha and beta directly, and the per-rank FLOP/s of matmul and element-wise kernels while <em>all</em> ranks
- * compute at once (so ranks that share cores or memory bandwidth see their share, as they will in training).
+ * compute at once (so ranks that share cores or memory bandwidth see their share, as they will in training), and
+ * the {@link ComputeCalibrator}'s shared cores, per-kernel cost and GEMM efficiency by size.
  *
  * <p><b>Collective calls.</b> {@link #measure}, {@link #measureLinks} and {@link #measureFlops} are collectives:
  * every rank of the group calls them, in the same order, from its own thread, with tensors on its own device
@@ -85,10 +87,12 @@ public final class CommunicatorProfiler {
    * @param groupLinks     per group size k smaller than a node (2, 4, ... dividing it), all-reduce samples of the
    *                       node split into groups of k ranks all busy at once (the groups of one mesh axis), the
    *                       slowest group kept
+   * @param calibration    shared cores, per-kernel cost and GEMM efficiency by size ({@link ComputeCalibrator});
+   *                       {@link ComputeCalibration#NONE} when not measured
    */
   public record Result(int ranks, int ranksPerNode, Device.Type device, Map<Collective, List<Profiler.Sample>> links,
       Map<Collective, List<Profiler.Sample>> crossNodeLinks, Map<OpKind.OpClass, Double> flops,
-      Map<Integer, List<Profiler.Sample>> groupLinks) {
+      Map<Integer, List<Profiler.Sample>> groupLinks, ComputeCalibration calibration) {
     /** Copies the maps and checks that the ranks tile the nodes. */
     public Result {
       if (ranksPerNode < 1 || ranks % ranksPerNode != 0) {
@@ -99,6 +103,14 @@ public final class CommunicatorProfiler {
       crossNodeLinks = Map.copyOf(crossNodeLinks);
       flops = Map.copyOf(flops);
       groupLinks = Map.copyOf(groupLinks);
+      calibration = calibration == null ? ComputeCalibration.NONE : calibration;
+    }
+
+    /** A result without compute calibration. */
+    public Result(int ranks, int ranksPerNode, Device.Type device, Map<Collective, List<Profiler.Sample>> links,
+        Map<Collective, List<Profiler.Sample>> crossNodeLinks, Map<OpKind.OpClass, Double> flops,
+        Map<Integer, List<Profiler.Sample>> groupLinks) {
+      this(ranks, ranksPerNode, device, links, crossNodeLinks, flops, groupLinks, ComputeCalibration.NONE);
     }
 
     /** A result without per-group-size links. */
@@ -163,7 +175,7 @@ public final class CommunicatorProfiler {
         byGroup.put(ranksPerNode, new ClusterProfile.Link(intra.alpha(), intra.beta()));
       }
       return Profiler.withMeasuredFlops(base, flops).withLinks(intra.alpha(), intra.beta(), inter.alpha(),
-          inter.beta()).withGroupLinks(byGroup);
+          inter.beta()).withGroupLinks(byGroup).withCalibration(calibration);
     }
 
     /** Human-readable lines: one per collective and level (alpha, beta, bus bandwidth, samples), one for compute. */
@@ -177,7 +189,18 @@ public final class CommunicatorProfiler {
       b.append(String.format(Locale.ROOT, "compute        : matmul %.2f GFLOP/s, elementwise %.3f GFLOP/s per rank"
           + " (%s, %d ranks computing at once)", flops.get(OpKind.OpClass.MATMUL) / 1e9,
           flops.get(OpKind.OpClass.ELEMENTWISE) / 1e9, device.name().toLowerCase(Locale.ROOT), ranks));
+      if (!calibration.equals(ComputeCalibration.NONE)) {
+        b.append(String.format(Locale.ROOT, "%ncalibration    : %s, %.1f us per kernel call, GEMM efficiency by "
+            + "smallest dim %s", calibration.coresPerNode() > 0 ? calibration.coresPerNode() + " rank-sized core slots for "
+            + ranksPerNode + " ranks per node" : "dedicated devices", calibration.kernelSeconds() * 1e6, efficiencies(calibration)));
+      }
       return b.toString();
+    }
+
+    private static String efficiencies(ComputeCalibration c) {
+      StringBuilder b = new StringBuilder();
+      c.matmulEfficiency().forEach((d, e) -> b.append(String.format(Locale.ROOT, " %d:%.2f", d, e)));
+      return b.toString().trim();
     }
 
     private static void report(StringBuilder b, Map<Collective, List<Profiler.Sample>> m, String where) {
@@ -283,7 +306,9 @@ public final class CommunicatorProfiler {
   public Result measure(Communicator comm, Device device) {
     Map<Collective, List<Profiler.Sample>> links = measureLinks(comm, device);
     Map<Integer, List<Profiler.Sample>> groups = measureGroupLinks(comm, device, comm.size());
-    return new Result(comm.size(), comm.size(), device.type(), links, Map.of(), measureFlops(comm, device), groups);
+    Map<OpKind.OpClass, Double> flops = measureFlops(comm, device);
+    return new Result(comm.size(), comm.size(), device.type(), links, Map.of(), flops, groups,
+        new ComputeCalibrator(this).measure(comm, device));
   }
 
   /**
@@ -329,7 +354,9 @@ public final class CommunicatorProfiler {
     }
     Map<Collective, List<Profiler.Sample>> crossNode = measureLinks(comm, device);
     Map<Integer, List<Profiler.Sample>> groups = measureGroupLinks(comm, device, ranksPerNode);
-    return new Result(n, ranksPerNode, device.type(), inNode, crossNode, measureFlops(comm, device), groups);
+    Map<OpKind.OpClass, Double> flops = measureFlops(comm, device);
+    return new Result(n, ranksPerNode, device.type(), inNode, crossNode, flops, groups,
+        new ComputeCalibrator(this).measure(comm, device));
   }
 
   /** Collective: {@code samples} with each time replaced by its maximum over the ranks of {@code comm}. */
@@ -450,7 +477,7 @@ public final class CommunicatorProfiler {
    * sample) makes a sample last about {@link #KERNEL_SAMPLE_SECONDS}: short samples time the scheduler, not the
    * kernel.
    */
-  private double timeKernel(Communicator comm, Device device, Runnable kernel) {
+  double timeKernel(Communicator comm, Device device, Runnable kernel) {
     comm.barrier();
     long start = System.nanoTime();
     kernel.run();
@@ -477,7 +504,7 @@ public final class CommunicatorProfiler {
     }
   }
 
-  private int setKernelThreads(Device device) {
+  int setKernelThreads(Device device) {
     if (!device.isCpu()) {
       return 0;
     }
@@ -486,7 +513,7 @@ public final class CommunicatorProfiler {
     return previous;
   }
 
-  private static void restoreKernelThreads(Device device, int previous) {
+  static void restoreKernelThreads(Device device, int previous) {
     if (device.isCpu() && previous >= 1) {
       CpuRuntime.setThreads(previous);
     }
@@ -499,7 +526,7 @@ public final class CommunicatorProfiler {
     }
   }
 
-  private static float[] allGather(Communicator comm, Device device, float[] values) {
+  static float[] allGather(Communicator comm, Device device, float[] values) {
     try (Tensor in = Tensor.fromArray(values, Shape.of(values.length), DType.F32, device);
         Tensor out = Tensor.zeros(Shape.of((long) values.length * comm.size()), DType.F32, device)) {
       comm.allGather(in, out);
@@ -507,7 +534,7 @@ public final class CommunicatorProfiler {
     }
   }
 
-  private static double median(double[] values) {
+  static double median(double[] values) {
     double[] s = values.clone();
     Arrays.sort(s);
     int m = s.length / 2;

@@ -146,8 +146,7 @@ public final class ProfileRank {
       long memoryBytes) {
     CommunicatorProfiler.Result r = a.profiler().measure(comm, device, perNode);
     ClusterProfile p = r.applyTo(ClusterProfile.localCpu(perNode).withNodes(comm.size() / perNode));
-    p = new ClusterProfile(name, p.devicesPerNode(), p.nodes(), p.intraAlpha(), p.intraBeta(), p.interAlpha(),
-        p.interBeta(), p.flops(), memoryBytes);
+    p = p.withName(name).withMemoryBytes(memoryBytes);
     if (comm.rank() == 0) {
       System.out.println(r.report());
       writeAtomically(a.out(), p.toJson());

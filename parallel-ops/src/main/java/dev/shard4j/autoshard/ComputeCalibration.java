@@ -1,0 +1,56 @@
+package dev.shard4j.autoshard;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What a profile knows about compute beyond one FLOP/s figure per op class, all measured on the machine (empty for
+ * the presets, whose devices neither share compute units nor run GEMMs small enough to matter):
+ *
+ * @param coresPerNode     compute units the devices of a node share, when fewer than the devices (ranks as threads
+ *                         or processes on a CPU with fewer cores than ranks); 0 when every device has its own. The
+ *                         profile's FLOP/s are per device with every device of the node busy, so a device whose
+ *                         neighbours idle (a pipeline bubble) runs up to devicesPerNode / coresPerNode times faster
+ * @param kernelSeconds    fixed seconds per kernel call (dispatch, autograd bookkeeping, launch), charged per call
+ *                         on top of the FLOP time; 0 when not measured
+ * @param matmulEfficiency rate of a GEMM whose smallest local dimension is the key, relative to the profile's MATMUL
+ *                         FLOP/s (measured with the other two dimensions at the profiler's reference size);
+ *                         interpolated in log(dim) between keys, clamped outside them; empty means 1 everywhere
+ */
+public record ComputeCalibration(int coresPerNode, double kernelSeconds, Map<Integer, Double> matmulEfficiency) {
+    /** No calibration: dedicated devices, no per-call cost, one GEMM rate. */
+    public static final ComputeCalibration NONE = new ComputeCalibration(0, 0, Map.of());
+
+    public ComputeCalibration {
+        if (coresPerNode < 0 || !(kernelSeconds >= 0)) {
+            throw new IllegalArgumentException("compute calibration: coresPerNode=" + coresPerNode
+                    + " and kernelSeconds=" + kernelSeconds + " must be >= 0");
+        }
+        matmulEfficiency = java.util.Collections.unmodifiableSortedMap(
+                new TreeMap<>(matmulEfficiency == null ? Map.of() : matmulEfficiency));
+        for (Map.Entry<Integer, Double> e : matmulEfficiency.entrySet()) {
+            if (e.getKey() < 1 || !(e.getValue() > 0)) {
+                throw new IllegalArgumentException("compute calibration: matmul efficiency " + e.getValue()
+                        + " at dim " + e.getKey() + " (dims must be >= 1, efficiencies > 0)");
+            }
+        }
+    }
+
+    /** Whether the {@code devicesPerNode} devices of a node compete for fewer compute units. */
+    public boolean sharesCores(int devicesPerNode) {
+        return coresPerNode > 0 && coresPerNode < devicesPerNode;
+    }
+
+    /** The relative GEMM rate at smallest local dimension {@code minDim}. */
+    public double matmulEfficiency(double minDim) {
+        if (matmulEfficiency.isEmpty()) return 1;
+        TreeMap<Integer, Double> m = new TreeMap<>(matmulEfficiency);
+        if (minDim <= m.firstKey()) return m.firstEntry().getValue();
+        if (minDim >= m.lastKey()) return m.lastEntry().getValue();
+        Map.Entry<Integer, Double> lo = m.floorEntry((int) Math.floor(minDim));
+        Map.Entry<Integer, Double> hi = m.ceilingEntry((int) Math.ceil(minDim));
+        if (lo.getKey().equals(hi.getKey())) return lo.getValue();
+        double w = Math.log(minDim / lo.getKey()) / Math.log(hi.getKey() / (double) lo.getKey());
+        return lo.getValue() + w * (hi.getValue() - lo.getValue());
+    }
+}
