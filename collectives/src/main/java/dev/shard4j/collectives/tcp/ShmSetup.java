@@ -129,6 +129,7 @@ final class ShmSetup {
     }
     Path dir = directory();
     String hash = jobHash(token);
+    boolean room = hasRoom(dir, ids, mine, slotBytes, rank);
     Path[] created = new Path[size];
     ShmRing[] out = new ShmRing[size];
     byte[][] challenge = new byte[size][];
@@ -139,24 +140,26 @@ final class ShmSetup {
           continue;
         }
         String msg = "none";
-        try {
-          byte[] rnd = new byte[16];
-          RANDOM.nextBytes(rnd);
-          Path p = dir.resolve(PREFIX + hash + "-" + HexFormat.of().formatHex(rnd));
-          Files.createFile(p, PosixFilePermissions.asFileAttribute(OWNER_RW));
-          created[q] = p;
-          out[q] = new ShmRing(map(p, slotBytes), slotBytes, false);
-          challenge[q] = new byte[CHALLENGE_BYTES];
-          RANDOM.nextBytes(challenge[q]);
-          out[q].format(challenge[q]);
-          msg = "shm " + p.getFileName() + " " + HexFormat.of().formatHex(challenge[q]);
-        } catch (IOException | RuntimeException e) {
-          if (out[q] != null) {
-            out[q].close();
-            out[q] = null;
+        if (room) {
+          try {
+            byte[] rnd = new byte[16];
+            RANDOM.nextBytes(rnd);
+            Path p = dir.resolve(PREFIX + hash + "-" + HexFormat.of().formatHex(rnd));
+            Files.createFile(p, PosixFilePermissions.asFileAttribute(OWNER_RW));
+            created[q] = p;
+            out[q] = new ShmRing(map(p, slotBytes), slotBytes, false);
+            challenge[q] = new byte[CHALLENGE_BYTES];
+            RANDOM.nextBytes(challenge[q]);
+            out[q].format(challenge[q]);
+            msg = "shm " + p.getFileName() + " " + HexFormat.of().formatHex(challenge[q]);
+          } catch (IOException | RuntimeException e) {
+            if (out[q] != null) {
+              out[q].close();
+              out[q] = null;
+            }
+            msg = "none";
+            log(rank, q, "cannot create a shared-memory file in " + dir + ": " + e);
           }
-          msg = "none";
-          log(rank, q, "cannot create a shared-memory file in " + dir + ": " + e);
         }
         write(links[q], msg, deadline);
       }
@@ -252,6 +255,31 @@ final class ShmSetup {
     } catch (IOException | RuntimeException e) {
       return "no rank " + rank + " cannot map " + p + ": " + e;
     }
+  }
+
+  /**
+   * True when {@code dir} has room for every ring of this host's ranks of the group (one per ordered pair). The
+   * files are sparse, so a full file system would only show as a fault when a slot is first written; this check at
+   * setup keeps a small {@code /dev/shm} (a container's 64 MiB) on sockets instead. Logs when there is no room.
+   */
+  private static boolean hasRoom(Path dir, String[] ids, String mine, int slotBytes, int rank) {
+    long local = 0;
+    for (String id : ids) {
+      if (mine.equals(id)) {
+        local++;
+      }
+    }
+    long need = local * (local - 1) * ShmRing.fileBytes(slotBytes);
+    try {
+      long free = Files.getFileStore(dir).getUsableSpace();
+      if (free >= need) {
+        return true;
+      }
+      log(rank, -1, dir + " has " + free + " bytes free, the rings of " + local + " ranks need " + need);
+    } catch (IOException | RuntimeException e) {
+      log(rank, -1, "cannot tell the free space of " + dir + ": " + e);
+    }
+    return false;
   }
 
   private static MappedByteBuffer map(Path p, int slotBytes) throws IOException {

@@ -79,6 +79,11 @@ public final class TcpCommunicator implements Communicator {
    * {@link TcpOptions#sharedMemory()}); {@code 1} or unset allows shared memory.
    */
   public static final String ENV_SHM = "SHARD4J_TCP_SHM";
+  /**
+   * Environment variable (optional): {@link TcpOptions#sliceBytes()} in bytes, default
+   * {@link TcpOptions#DEFAULT_SLICE_BYTES}; every rank of a job must get the same value.
+   */
+  public static final String ENV_SLICE_BYTES = "SHARD4J_TCP_SLICE_BYTES";
 
   private final Store store;
   private final String ns;
@@ -154,7 +159,7 @@ public final class TcpCommunicator implements Communicator {
    * Joins the group described by the {@code SHARD4J_*} variables in {@code env} ({@link #ENV_RANK},
    * {@link #ENV_WORLD_SIZE}, {@link #ENV_STORE}, {@link #ENV_TOKEN}; optional {@link #ENV_BIND_ADDRESS},
    * {@link #ENV_ADVERTISE_HOST}, {@link #ENV_TIMEOUT_MS}, {@link #ENV_STORE_CONNECT_MS}, {@link #ENV_HOST_STORE},
-   * {@link #ENV_SHM}).
+   * {@link #ENV_SHM}, {@link #ENV_SLICE_BYTES}).
    * The returned communicator owns its store client (and server, when hosting it) and closes them on
    * {@link #close()}.
    */
@@ -183,6 +188,9 @@ public final class TcpCommunicator implements Communicator {
             + "' must be 0 (sockets only) or 1 (shared memory between ranks on one host)");
       }
       o = o.withSharedMemory(v.equals("1"));
+    }
+    if (env.get(ENV_SLICE_BYTES) != null) {
+      o = o.withSliceBytes(intVar(env, ENV_SLICE_BYTES));
     }
     TcpStoreServer server = null;
     if ("1".equals(env.get(ENV_HOST_STORE))) {

@@ -166,7 +166,9 @@ class TcpFailureTest {
 
   @Test
   void abortReachesARankInTheMiddleOfASharedMemoryTransfer() throws Exception {
-    // 4 MiB all-reduce on rank 0 only: it writes the first step's 8 slices into its ring to rank 1 and waits
+    // 4 MiB all-reduce on rank 0 only: it writes the first step's slices (its 2 MiB chunk) into its ring to rank 1
+    // and waits
+    int slices = (2 << 20) / OPTS.sliceBytes();
     List<Communicator> comms = TcpCluster.create(2, OPTS);
     try {
       assertEquals(1, ((TcpCommunicator) comms.get(0)).sharedMemoryPeers());
@@ -179,10 +181,10 @@ class TcpFailureTest {
         }
       });
       t.start();
-      for (int i = 0; i < 500 && ((TcpCommunicator) comms.get(0)).sharedMemoryFrames() < 8; i++) {
+      for (int i = 0; i < 500 && ((TcpCommunicator) comms.get(0)).sharedMemoryFrames() < slices; i++) {
         Thread.sleep(10);
       }
-      assertEquals(8, ((TcpCommunicator) comms.get(0)).sharedMemoryFrames(), "slices in the ring");
+      assertEquals(slices, ((TcpCommunicator) comms.get(0)).sharedMemoryFrames(), "slices in the ring");
       long start = System.nanoTime();
       comms.get(1).abort();
       t.join(10_000);
@@ -207,7 +209,9 @@ class TcpFailureTest {
         }
       });
       t.start();
-      for (int i = 0; i < 500 && ((TcpCommunicator) comms.get(0)).sharedMemoryFrames() < 8; i++) {
+      // 12 MiB over 3 ranks: rank 0's first step writes its 4 MiB chunk into the ring to rank 1
+      int slices = (4 << 20) / OPTS.sliceBytes();
+      for (int i = 0; i < 500 && ((TcpCommunicator) comms.get(0)).sharedMemoryFrames() < slices; i++) {
         Thread.sleep(10);
       }
       comms.get(1).close();
@@ -541,5 +545,21 @@ class TcpFailureTest {
     IllegalStateException missing = assertThrows(IllegalStateException.class,
         () -> TcpCommunicator.fromEnvironment(Map.of(TcpCommunicator.ENV_RANK, "0")));
     assertTrue(missing.getMessage().contains("SHARD4J_WORLD_SIZE is not set"), missing.getMessage());
+  }
+
+  @Test
+  void aBadSliceSizeInTheEnvironmentFailsBeforeConnecting() {
+    Map<String, String> base = Map.of(TcpCommunicator.ENV_RANK, "0", TcpCommunicator.ENV_WORLD_SIZE, "2",
+        TcpCommunicator.ENV_STORE, "127.0.0.1:1", TcpCommunicator.ENV_TOKEN, "t");
+    Map<String, String> text = new java.util.HashMap<>(base);
+    text.put(TcpCommunicator.ENV_SLICE_BYTES, "1M");
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> TcpCommunicator.fromEnvironment(text));
+    assertTrue(e.getMessage().contains("SHARD4J_TCP_SLICE_BYTES='1M' is not an integer"), e.getMessage());
+    Map<String, String> odd = new java.util.HashMap<>(base);
+    odd.put(TcpCommunicator.ENV_SLICE_BYTES, "1000");
+    IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
+        () -> TcpCommunicator.fromEnvironment(odd));
+    assertTrue(a.getMessage().contains("sliceBytes must be a multiple of 4 in [1 KiB, 64 MiB], got 1000"),
+        a.getMessage());
   }
 }

@@ -35,10 +35,10 @@ public final class TcpRankMain {
         long checked = CollectiveChecks.all(c, TcpCollectivesTest.LENGTHS);
         // 400 KB all-reduces take the ring; 8 KB ones recursive doubling.
         checked += CollectiveChecks.allReduce(c, new long[] {100_003, 2_001});
-        // several 128 KiB slices per step for the other ring and chain algorithms
-        checked += CollectiveChecks.reduceScatter(c, new long[] {70_001});
-        checked += CollectiveChecks.allGather(c, new long[] {70_001});
-        checked += CollectiveChecks.allToAll(c, new long[] {70_001});
+        // several 1 MiB slices per step for the other ring and chain algorithms
+        checked += CollectiveChecks.reduceScatter(c, new long[] {600_001});
+        checked += CollectiveChecks.allGather(c, new long[] {600_001});
+        checked += CollectiveChecks.allToAll(c, new long[] {600_001});
         TcpCommunicator t = (TcpCommunicator) c;
         outcome = "ok " + checked + " shm-peers " + t.sharedMemoryPeers() + " shm-frames " + t.sharedMemoryFrames();
       } else {
