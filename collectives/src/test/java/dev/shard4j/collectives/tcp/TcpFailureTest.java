@@ -279,9 +279,14 @@ class TcpFailureTest {
         throw failed;
       }
     }));
-    assertTrue(e.getMessage().contains("rank 1 of 4") && e.getMessage().contains("gives up"), e.getMessage());
+    // Rank 1 closes its sub-group as its exception leaves the try block, so rank 3's failure on that sub-group
+    // may reach the cluster first; either way every other rank must have failed, promptly.
+    assertTrue(e.getMessage().contains("gives up") || e.getCause() instanceof CommunicatorException, e.getMessage());
     long ms = (System.nanoTime() - start) / 1_000_000;
     assertTrue(ms < 20_000, "took " + ms + " ms: " + outcomes);
+    for (int r : new int[] {0, 2, 3}) {
+      assertTrue(outcomes.get(r) != null, "rank " + r + " did not fail: " + outcomes);
+    }
   }
 
   @Test
