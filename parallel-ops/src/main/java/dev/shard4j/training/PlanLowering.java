@@ -181,7 +181,7 @@ public final class PlanLowering {
   }
 
   private static boolean isNorm(String op) {
-    return op.endsWith("ln_1") || op.endsWith("ln_2") || op.equals("ln_f");
+    return op.endsWith(".ln1") || op.endsWith(".ln2") || op.equals("ln_f");
   }
 
   /** The letters op {@code op} may split in a role ('-' means replicated). */
