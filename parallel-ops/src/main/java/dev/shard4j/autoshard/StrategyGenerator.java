@@ -150,8 +150,8 @@ public final class StrategyGenerator {
         double gradSync = 0, paramMemory = 0;
         for (int p = 0; p < op.params().size(); p++) {
             TensorInfo pt = g.tensor(op.params().get(p));
-            // (4) a parameter shared with an earlier op of the graph (tied LM head) is held and synchronised once,
-            //     by its owner; this op only gathers it under ZeRO
+            // a parameter shared with an earlier op of the graph (tied LM head) is held and synchronised once, by
+            // its owner (Graph.parameterOwner); this op only gathers it under ZeRO
             Op owner = g.parameterOwner(pt.name());
             boolean owns = owner == null || owner.name().equals(op.name());
             double local = localBytes(pt, pSpecs.get(p));

@@ -55,11 +55,11 @@ import java.util.Map;
  *       norm and GELU 8 per element, an embedding lookup and an add 1 per output element, the loss 5 per logit.</li>
  * </ul>
  *
- * <p>{@link GptGraphBuilder} writes the same graph from a configuration, for models too big to build; a test keeps
- * the two equal. The tracer does not own the model; it runs the forward in its own {@code Scope} (nothing it
- * allocates outlives the call) with recording on, and leaves the parameters' gradients untouched. The model must be
- * a single-device one ({@link TensorParallel#single()}) without activation checkpointing. Call on the thread that
- * owns the model.
+ * <p>{@link dev.shard4j.autoshard.GptGraphBuilder} writes the same graph from a configuration, for models too big
+ * to build; a test keeps the two equal. The tracer does not own the model; it runs the forward in its own
+ * {@code Scope} (nothing it allocates outlives the call) with recording on, and leaves the parameters' gradients
+ * untouched. The model must be a single-device one ({@link TensorParallel#single()}) without activation
+ * checkpointing. Call on the thread that owns the model; the returned graph is immutable and owned by the caller.
  */
 public final class GptTracer {
   private GptTracer() {}
