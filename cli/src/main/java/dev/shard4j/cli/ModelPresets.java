@@ -11,7 +11,10 @@ import java.util.Map;
 final class ModelPresets {
   /** A GPT shape. */
   record Gpt(String name, long layers, long dModel, long heads, long vocab, long seq) {
-    /** The graph of one micro-batch of {@code microBatchSize} sequences. */
+    /**
+     * The graph of one micro-batch of {@code microBatchSize} sequences, as the layer classes build the model (tied
+     * head); written from the sizes, since most presets are too big to build and trace here.
+     */
     GptGraphBuilder graph(long microBatchSize) {
       return new GptGraphBuilder(vocab, seq, dModel, heads, layers, microBatchSize);
     }

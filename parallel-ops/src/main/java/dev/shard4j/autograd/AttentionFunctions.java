@@ -4,6 +4,7 @@ import dev.shard4j.ops.Gemm;
 import dev.shard4j.ops.Softmax;
 import dev.shard4j.tensor.Shape;
 import dev.shard4j.tensor.Tensor;
+import java.util.Map;
 
 /**
  * Differentiable pieces of causal self-attention and their composition. Activations are sequence-major,
@@ -51,7 +52,7 @@ public final class AttentionFunctions {
     long bh = (long) batch * heads;
     Variable x = ShapeFunctions.reshape(qkv, seqLen, batch, 3, heads, hd);
     Variable split = ShapeFunctions.reshape(ShapeFunctions.permute(x, 2, 1, 3, 0, 4), 3, bh, seqLen, hd);
-    Variable y = causalAttentionCore(split);
+    Variable y = causalAttentionCore(split, heads);
     Variable merged = ShapeFunctions.permute(ShapeFunctions.reshape(y, batch, heads, seqLen, hd), 2, 0, 1, 3);
     return ShapeFunctions.reshape(merged, (long) seqLen * batch, heads * hd);
   }
@@ -64,6 +65,11 @@ public final class AttentionFunctions {
    * dq = ds k / sqrt(hd), dk = ds^T q / sqrt(hd).
    */
   public static Variable causalAttentionCore(Variable qkv) {
+    return causalAttentionCore(qkv, 0);
+  }
+
+  /** {@link #causalAttentionCore(Variable)}, recording the number of heads (when known, > 0) as {@code heads}. */
+  private static Variable causalAttentionCore(Variable qkv, int heads) {
     Tensor v0 = qkv.value();
     if (v0.rank() != 4 || v0.dim(0) != 3 || !v0.isContiguous()) {
       throw new IllegalArgumentException("causal_attention: qkv " + v0.describe()
@@ -81,7 +87,8 @@ public final class AttentionFunctions {
     Softmax.forward(att, att, true);
     Tensor y = Tensor.empty(Shape.of(bh, t, hd), v0.dtype(), v0.device());
     Gemm.gemm(y, att, v, 1f, 0f);
-    return Autograd.record("causal_attention", y, g -> {
+    Map<String, Long> attributes = heads > 0 ? Map.of("heads", (long) heads) : Map.of();
+    return Autograd.record("causal_attention", attributes, y, g -> {
       Tensor dqkv = Tensor.empty(v0.shape(), v0.dtype(), v0.device());
       Tensor dq = dqkv.slice(0, 0, 1).reshape(bh, t, hd);
       Tensor dk = dqkv.slice(0, 1, 2).reshape(bh, t, hd);

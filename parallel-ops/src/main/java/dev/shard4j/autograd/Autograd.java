@@ -57,6 +57,15 @@ public final class Autograd {
    * a constant and {@code backward} is dropped.
    */
   public static Variable record(String name, Tensor output, BackwardFunction backward, Variable... inputs) {
+    return record(name, Map.of(), output, backward, inputs);
+  }
+
+  /**
+   * {@link #record(String, Tensor, BackwardFunction, Variable...)} with {@code attributes}: integers that describe
+   * the operation beyond its operands (e.g. the number of attention heads), visible to {@link #recordedOps}.
+   */
+  public static Variable record(String name, Map<String, Long> attributes, Tensor output, BackwardFunction backward,
+      Variable... inputs) {
     if (!isEnabled()) {
       return Variable.constant(output);
     }
@@ -67,7 +76,43 @@ public final class Autograd {
     if (!any) {
       return Variable.constant(output);
     }
-    return new Variable(output, true, new Node(name, inputs.clone(), backward));
+    return new Variable(output, true, new Node(name, inputs.clone(), backward, Map.copyOf(attributes)));
+  }
+
+  /**
+   * The operations recorded on the way to {@code root}, each once, in a topological order of the forward pass:
+   * every operation comes after the operations producing its inputs, and inputs are explored in argument order, so
+   * straight-line forward code is listed in the order it ran. Leaves (parameters, inputs) are not operations; a
+   * leaf {@code root} gives an empty list. Walks the graph without running anything; the views hold the graph's
+   * variables, whose values stay owned by their scopes. Call on the thread that owns the graph.
+   */
+  public static List<RecordedOp> recordedOps(Variable root) {
+    List<RecordedOp> out = new ArrayList<>();
+    if (root.isLeaf()) {
+      return out;
+    }
+    IdentityHashMap<Node, Boolean> seen = new IdentityHashMap<>();
+    // iterative post-order: a frame is (variable, index of the next input to visit)
+    ArrayDeque<Object[]> stack = new ArrayDeque<>();
+    stack.push(new Object[] {root, 0});
+    seen.put(root.producer, Boolean.TRUE);
+    while (!stack.isEmpty()) {
+      Object[] frame = stack.peek();
+      Variable v = (Variable) frame[0];
+      int next = (Integer) frame[1];
+      Variable[] inputs = v.producer.inputs;
+      if (next < inputs.length) {
+        frame[1] = next + 1;
+        Variable in = inputs[next];
+        if (!in.isLeaf() && seen.put(in.producer, Boolean.TRUE) == null) {
+          stack.push(new Object[] {in, 0});
+        }
+      } else {
+        stack.pop();
+        out.add(new RecordedOp(v.producer, v));
+      }
+    }
+    return out;
   }
 
   static void backward(Variable root, Tensor seed) {

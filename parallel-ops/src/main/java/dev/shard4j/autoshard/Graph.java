@@ -9,13 +9,15 @@ import java.util.Map;
 
 /**
  * The planning graph: tensors and operators in topological order (forward pass; backward and optimizer costs are
- * derived per op by the cost model). Built once, then read-only. Ops are named by layer path so traced layers
- * ("h.0.attn.qkv") and {@link GptGraphBuilder} produce the same names.
+ * derived per op by the cost model). Built once, then read-only. Ops are named by module path, so the graph traced
+ * from the layer classes ({@link dev.shard4j.autoshard.trace.GptTracer}) and {@link GptGraphBuilder} produce the same
+ * names ("blocks.0.attn.qkv"). A tensor may be a parameter of several ops (a tied LM head); it is one tensor.
  */
 public final class Graph {
     private final Map<String, TensorInfo> tensors;
     private final List<Op> ops;
     private final Map<String, Op> producers = new HashMap<>();
+    private final Map<String, Op> parameterOwners = new HashMap<>();
     private final int numLayers;
 
     private Graph(Map<String, TensorInfo> tensors, List<Op> ops) {
@@ -24,6 +26,7 @@ public final class Graph {
         int maxLayer = -1;
         for (Op op : ops) {
             producers.put(op.output(), op);
+            for (String p : op.params()) parameterOwners.putIfAbsent(p, op);
             maxLayer = Math.max(maxLayer, op.layer());
         }
         this.numLayers = maxLayer + 1;
@@ -44,6 +47,13 @@ public final class Graph {
 
     /** The op producing a tensor, or null for graph inputs and parameters. */
     public Op producer(String tensor) { return producers.get(tensor); }
+
+    /**
+     * The first op of this graph that uses parameter {@code name}, or null when none does. A parameter shared by
+     * several ops (a tied LM head reuses the token embedding) is held once: its memory and gradient synchronisation
+     * are its owner's.
+     */
+    public Op parameterOwner(String name) { return parameterOwners.get(name); }
 
     /** Number of pipeline layer units (max op layer + 1). */
     public int numLayers() { return numLayers; }

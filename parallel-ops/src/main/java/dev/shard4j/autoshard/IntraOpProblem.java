@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * The intra-op sharding problem in solver form (Alpa's auto_sharding): nodes with candidate strategies (node cost
  * and memory per strategy) and edges with resharding cost matrices. Trivial ops (elementwise, GELU, reshape) are
- * merged into the node of their first input's producer and follow its output layout. Built from a graph, or by
+ * merged into the node of the producer of their input produced last and follow its output layout. Built from a graph, or by
  * hand in tests. Immutable after construction.
  */
 public final class IntraOpProblem {
@@ -70,9 +70,11 @@ public final class IntraOpProblem {
         Map<String, Integer> rootOf = new HashMap<>();
         Map<Integer, List<Op>> members = new LinkedHashMap<>();
         List<Op> roots = new ArrayList<>();
+        Map<String, Integer> order = new HashMap<>();
+        for (Op op : g.ops()) order.put(op.name(), order.size());
         for (Op op : g.ops()) {
-            Op p = op.inputs().isEmpty() ? null : g.producer(op.inputs().get(0));
-            if (op.kind().trivial && p != null && rootOf.containsKey(p.name())) {
+            Op p = op.kind().trivial ? latestProducer(g, op, order) : null;
+            if (p != null && rootOf.containsKey(p.name())) {
                 int r = rootOf.get(p.name());
                 rootOf.put(op.name(), r);
                 members.get(r).add(op);
@@ -135,6 +137,21 @@ public final class IntraOpProblem {
             edges.add(new Edge((int) (e.getKey() >>> 32), (int) (e.getKey() & 0xffffffffL), e.getValue()));
         }
         return new IntraOpProblem(nodes, edges, memoryBudget);
+    }
+
+    /**
+     * The producer of the input of {@code op} produced last, or null when no input has a producer in {@code g}: a
+     * trivial op follows the nearest op it reads (a residual addition follows its branch, not the stream it adds
+     * to, whichever operand comes first).
+     */
+    private static Op latestProducer(Graph g, Op op, Map<String, Integer> order) {
+        Op best = null;
+        for (String in : op.inputs()) {
+            Op p = g.producer(in);
+            if (p != null && order.containsKey(p.name())
+                    && (best == null || order.get(p.name()) > order.get(best.name()))) best = p;
+        }
+        return best;
     }
 
     /**

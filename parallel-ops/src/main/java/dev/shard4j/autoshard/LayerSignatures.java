@@ -8,8 +8,8 @@ import java.util.TreeMap;
 
 /**
  * Structural signatures of a graph's pipeline layer units: op kinds, index labels and sizes, unsplittable letters,
- * FLOPs, tensor shapes and dtypes, and where each input comes from (a position in the same or an earlier layer, or
- * no producer), but no names. Two layers with equal signatures give identical intra-op problems wherever they sit,
+ * FLOPs, tensor shapes and dtypes, where each input comes from (a position in the same or an earlier layer, or
+ * no producer) and which earlier op owns a shared parameter, but no names. Two layers with equal signatures give identical intra-op problems wherever they sit,
  * so solutions can be shared between them. Built once per graph; immutable and thread-safe afterwards.
  */
 final class LayerSignatures {
@@ -44,7 +44,15 @@ final class LayerSignatures {
                     sb.append('<').append(pos[0] - l).append(':').append(pos[1]);
                     if (pos[0] != l && pos[0] != l - 1) prevOnly = false;
                 }
-                for (String p : op.params()) tensor(sb, p);
+                for (String p : op.params()) {
+                    tensor(sb, p);
+                    Op owner = g.parameterOwner(p);
+                    if (owner != null && !owner.name().equals(op.name())) {
+                        // shared with an earlier op (tied head): whether a slice holds its owner changes the costs
+                        int[] pos = position.get(owner.name());
+                        sb.append('~').append(pos[0] - l).append(':').append(pos[1]);
+                    }
+                }
                 tensor(sb, op.output());
                 sb.append(';');
             }

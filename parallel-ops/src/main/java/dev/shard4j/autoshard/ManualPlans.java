@@ -8,7 +8,7 @@ import java.util.List;
  * {@link Simulator}: pure data parallel, Megatron tensor parallel, ZeRO-3, and the 3-D DP x TP x PP grid. Every op
  * gets per mesh axis a role: DATA splits the batch letter 'b'; TENSOR splits the Megatron letter of the op (column
  * ops split their output feature letter, row ops their contracted letter, attention its heads, embedding and loss
- * the vocabulary, layernorm nothing). A role whose split does not divide falls back to no split on that axis.
+ * the vocabulary (the position embedding nothing), layernorm nothing). A role whose split does not divide falls back to no split on that axis.
  */
 public final class ManualPlans {
     private enum Role { NONE, DATA, TENSOR }

@@ -10,7 +10,8 @@ import java.util.Map;
  * proj, combine, residual). Experts are the index letter 'e': the dispatched tokens are laid out
  * [experts, groups, capacity, d] (one group per sequence, capacity 2 s / experts per group and expert), so a mesh
  * axis that splits the group letter 'b' in the dispatch and 'e' in the expert matmuls reshards with an all-to-all,
- * GShard's expert parallelism. Op names follow GPT's ("h.3.moe.expert_fc"); layer units as in
+ * GShard's expert parallelism. A description written by hand (no MoE layer classes exist to trace): op names are
+ * layer paths ("h.3.moe.expert_fc"), activations batch-major, one embedding op with both tables; layer units as in
  * {@link GptGraphBuilder}.
  */
 public final class MoeGraphBuilder {

@@ -11,7 +11,7 @@ import java.util.Map;
  * differ from a dim's size when a dim packs several letters' worth of data, e.g. fused QKV laid out head-major).
  * {@code unshardable} maps letters that may not be split to the reason.
  *
- * @param name    layer path, e.g. "h.0.attn.qkv"
+ * @param name    module path, e.g. "blocks.0.attn.qkv"
  * @param layer   index of the pipeline layer unit the op belongs to (the inter-op solver slices on these)
  * @param forwardFlops FLOPs of the forward pass of the unsharded op
  */

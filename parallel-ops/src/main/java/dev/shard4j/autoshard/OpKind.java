@@ -21,7 +21,7 @@ public enum OpKind {
     public final OpClass opClass;
     /** Backward FLOPs divided by forward FLOPs (2 for matmuls: grad of input and grad of weight). */
     public final double backwardFactor;
-    /** Whether the op has no strategy of its own and follows its first input's producer. */
+    /** Whether the op has no strategy of its own and follows the producer of its input produced last. */
     public final boolean trivial;
     /**
      * Kernel calls of forward + backward as the layer runtime issues them (a linear: GEMM and bias forward, two

@@ -59,6 +59,11 @@ public final class RuntimeRoles {
         return s.zero() == (zeroable && v.zero());
     }
 
+    private static boolean usesLetter(Op op, char c) {
+        for (String l : op.indexLabels()) if (l.indexOf(c) >= 0) return true;
+        return false;
+    }
+
     /** The letter the data-parallel role splits: the batch 'b', or none when the op has no batch dim. */
     static char dataLetter(Op op) {
         return op.indexSizes().containsKey('b') ? 'b' : '-';
@@ -67,7 +72,8 @@ public final class RuntimeRoles {
     /**
      * The letter the Megatron tensor-parallel role splits: a matmul's output feature letter when it is a model
      * width letter (column parallel), else its contracted letter (row parallel); attention's heads; embedding and
-     * cross-entropy's vocabulary; layer norms the sequence under sequence parallelism; nothing for other ops.
+     * cross-entropy's vocabulary (a table without one, the position embedding, replicates); layer norms the
+     * sequence under sequence parallelism; nothing for other ops.
      */
     static char tensorLetter(Op op, boolean sequenceParallel) {
         switch (op.kind()) {
@@ -79,7 +85,7 @@ public final class RuntimeRoles {
                 return in.charAt(in.length() - 1);
             }
             case ATTENTION: return 'h';
-            case EMBEDDING: case CROSS_ENTROPY: return 'v';
+            case EMBEDDING: case CROSS_ENTROPY: return usesLetter(op, 'v') ? 'v' : '-';
             case LAYERNORM: return sequenceParallel ? 's' : '-';
             default: return '-';
         }

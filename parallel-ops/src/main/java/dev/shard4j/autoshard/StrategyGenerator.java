@@ -151,22 +151,29 @@ public final class StrategyGenerator {
         double gradSync = 0, paramMemory = 0;
         for (int p = 0; p < op.params().size(); p++) {
             TensorInfo pt = g.tensor(op.params().get(p));
+            // a parameter shared with an earlier op of the graph (tied LM head) is held and synchronised once, by
+            // its owner (Graph.parameterOwner); this op only gathers it under ZeRO
+            Op owner = g.parameterOwner(pt.name());
+            boolean owns = owner == null || owner.name().equals(op.name());
             double local = localBytes(pt, pSpecs.get(p));
             double stateShards = 1;
             for (int a = 0; a < 2; a++) {
                 char c = assign.charAt(a);
                 if (c == '-' || op.paramLabels(p).indexOf(c) >= 0) continue;
+                // a letter the op contracts leaves a partial output that the op reduces before a bias is added, so
+                // the bias sees the reduced gradient, equal on every device of the axis: nothing to synchronise
+                if (op.outputLabels().indexOf(c) < 0) continue;
                 // (3) parameter replicated over a data-parallel axis: gradient all-reduce, or ZeRO reduce-scatter
                 //     plus weight all-gathers in forward and backward
                 if (zero) {
-                    gradSync += cost.reduceScatter(local, a);
+                    if (owns) gradSync += cost.reduceScatter(local, a);
                     comm += 2 * cost.allGather(local, a);
                     stateShards *= mesh.size(a);
-                } else {
+                } else if (owns) {
                     gradSync += cost.allReduce(local, a);
                 }
             }
-            paramMemory += pt.numel() / (double) (pt.bytes() / local) * options.stateBytesPerParam() / stateShards;
+            if (owns) paramMemory += pt.numel() / (double) (pt.bytes() / local) * options.stateBytesPerParam() / stateShards;
         }
         double activation = localBytes(outT, outSpec);
         for (int i = 0; i < op.inputs().size(); i++) {

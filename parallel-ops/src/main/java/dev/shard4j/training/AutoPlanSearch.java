@@ -3,19 +3,21 @@ package dev.shard4j.training;
 import dev.shard4j.autoshard.AutoShardOptions;
 import dev.shard4j.autoshard.AutoSharder;
 import dev.shard4j.autoshard.ClusterProfile;
-import dev.shard4j.autoshard.DType;
-import dev.shard4j.autoshard.GptGraphBuilder;
 import dev.shard4j.autoshard.Graph;
 import dev.shard4j.autoshard.InfeasiblePlanException;
 import dev.shard4j.autoshard.Plan;
 import dev.shard4j.autoshard.Simulator;
+import dev.shard4j.autoshard.trace.GptTracer;
+import dev.shard4j.layers.Gpt;
 import dev.shard4j.layers.GptConfig;
+import dev.shard4j.tensorparallel.TensorParallel;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Plans a GPT training run automatically for the runtime: for every micro-batch count B that divides the global
- * batch, builds the fp32 graph of one micro-batch, runs the planner restricted to plans the runtime executes
+ * Plans a GPT training run automatically for the runtime: builds the model once and, for every micro-batch count B
+ * that divides the global batch, traces the fp32 graph of one micro-batch from it ({@link GptTracer}), runs the
+ * planner restricted to plans the runtime executes
  * ({@link AutoShardOptions#withExecutableOnly}) and keeps the plan with the lowest simulated step time. A
  * single-stage plan is only taken with B = 1 (the dp x tp trainer runs the whole batch at once; with more
  * micro-batches a single stage would only add per-call latency). Pure apart from the solver's time limits.
@@ -29,10 +31,12 @@ public final class AutoPlanSearch {
 
   private AutoPlanSearch() {}
 
-  /** The graph the planner sees for {@code config} with {@code microBatchSize} sequences (fp32, as trained). */
+  /**
+   * The graph the planner sees for {@code config} with {@code microBatchSize} sequences: the model the run trains,
+   * built on the CPU and traced ({@link GptTracer}, fp32 as trained), then freed.
+   */
   public static Graph graph(GptConfig config, int microBatchSize) {
-    return new GptGraphBuilder(config.vocab(), config.seq(), config.dModel(), config.heads(), config.layers(),
-        microBatchSize).dtype(DType.F32).build();
+    return GptTracer.trace(config, microBatchSize);
   }
 
   /**
@@ -46,12 +50,20 @@ public final class AutoPlanSearch {
     List<Candidate> candidates = new ArrayList<>();
     Candidate best = null;
     Graph bestGraph = null;
-    for (int b = 1; b <= globalBatch; b++) {
-      if (globalBatch % b != 0) {
-        continue;
+    List<Integer> counts = new ArrayList<>();
+    List<Graph> graphs = new ArrayList<>();
+    try (Gpt model = new Gpt(config, TensorParallel.single())) {
+      for (int b = 1; b <= globalBatch; b++) {
+        if (globalBatch % b == 0) {
+          counts.add(b);
+          graphs.add(GptTracer.trace(model, globalBatch / b));
+        }
       }
+    }
+    for (int k = 0; k < counts.size(); k++) {
+      int b = counts.get(k);
       AutoShardOptions options = base.withMicroBatches(b).withExecutableOnly(true);
-      Graph g = graph(config, globalBatch / b);
+      Graph g = graphs.get(k);
       Candidate c;
       try {
         Plan plan = new AutoSharder(cluster, options).plan(g);

@@ -6,7 +6,11 @@ import dev.shard4j.autoshard.Graph;
 import dev.shard4j.autoshard.ManualPlans;
 import dev.shard4j.autoshard.Plan;
 import dev.shard4j.autoshard.Simulator;
+import dev.shard4j.autoshard.trace.GptTracer;
+import dev.shard4j.layers.Gpt;
+import dev.shard4j.tensorparallel.TensorParallel;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +21,7 @@ import java.util.Map;
  * parallelism, pipelines of 2 and 4 stages combined with data and tensor parallelism, with every micro-batch count
  * from the stage count up to one sequence per data-parallel rank, doubling, and GPipe beside 1F1B for two stages at
  * 4 micro-batches) and the planner's own plan
- * ({@code auto}, from {@link AutoPlanSearch}). The set the cost model's fidelity is judged on: measure each, rank the
+ * ({@code auto}, from {@link AutoPlanSearch}). Every plan is priced on the graph traced from the model the run trains. The set the cost model's fidelity is judged on: measure each, rank the
  * measured step times against the simulated ones. Pure.
  */
 public final class GptPlanCatalog {
@@ -71,12 +75,20 @@ public final class GptPlanCatalog {
     }
     Map<String, Entry> out = new LinkedHashMap<>();
     AutoShardOptions base = AutoShardOptions.defaults();
+    Map<Integer, Graph> graphs = new HashMap<>(); // traced once per micro-batch size
+    try (Gpt model = new Gpt(run.config(), TensorParallel.single())) {
+      for (Point p : points) {
+        if (run.batch() % p.microBatches() == 0) {
+          graphs.computeIfAbsent(run.batch() / p.microBatches(), size -> GptTracer.trace(model, size));
+        }
+      }
+    }
     for (Point p : points) {
       if (run.batch() % p.microBatches() != 0 || (run.batch() / p.microBatches()) % p.dp() != 0
           || p.pp() > run.config().layers()) {
         continue;
       }
-      Graph g = AutoPlanSearch.graph(run.config(), run.batch() / p.microBatches());
+      Graph g = graphs.get(run.batch() / p.microBatches());
       AutoShardOptions o = base.withMicroBatches(p.microBatches()).withSchedule(p.schedule());
       Plan plan;
       try {

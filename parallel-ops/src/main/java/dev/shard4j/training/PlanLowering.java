@@ -12,7 +12,8 @@ import java.util.Map;
  * Turns a GPT {@link Plan} (from the planner or from {@code ManualPlans}) into the configuration the runtime executes:
  * each mesh axis of the stage gets one role, data parallel (every op splits the batch letter {@code b}) or Megatron
  * tensor parallel (attention and MLP split heads {@code h} and hidden {@code f}, embedding, head and loss split the
- * vocabulary {@code v}, layer norms replicate or, with sequence parallelism, split the sequence {@code s}); ZeRO-3
+ * vocabulary {@code v}, the position embedding replicates, layer norms ({@code blocks.N.ln1}, {@code blocks.N.ln2},
+ * {@code ln_f}) replicate or, with sequence parallelism, split the sequence {@code s}); ZeRO-3
  * when the data-parallel ops shard their parameters ({@code +zero}).
  *
  * <p>A plan of several stages lowers to the pipeline runtime ({@link #lowerPipeline}): one {@link StageShape} per
@@ -181,7 +182,7 @@ public final class PlanLowering {
   }
 
   private static boolean isNorm(String op) {
-    return op.endsWith("ln_1") || op.endsWith("ln_2") || op.equals("ln_f");
+    return op.endsWith(".ln1") || op.endsWith(".ln2") || op.equals("ln_f");
   }
 
   /** The letters op {@code op} may split in a role ('-' means replicated). */

@@ -77,11 +77,11 @@ class PlanAndSimulatorTest {
         }
         Plan tp = ManualPlans.megatron(g, c, o);
         Plan.StagePlan s = tp.stages().get(0);
-        assertEquals("-h", s.ops().get("h.0.attn.qkv").strategy());
-        assertEquals("-h", s.ops().get("h.0.attn.proj").strategy());
-        assertEquals("-f", s.ops().get("h.1.mlp.fc").strategy());
-        assertEquals("=h.1.mlp.fc", s.ops().get("h.1.mlp.gelu").strategy());
-        assertEquals("RR", s.ops().get("h.1.mlp.proj").output().toString());
+        assertEquals("-h", s.ops().get("blocks.0.attn.qkv").strategy());
+        assertEquals("-h", s.ops().get("blocks.0.attn.proj").strategy());
+        assertEquals("-f", s.ops().get("blocks.1.mlp.fc").strategy());
+        assertEquals("=blocks.1.mlp.fc", s.ops().get("blocks.1.mlp.gelu").strategy());
+        assertEquals("RR", s.ops().get("blocks.1.mlp.proj").output().toString());
         assertEquals(ShardingSpec.parse("S(0)S(2)"), ShardingSpec.parse("S(0)S(2)"));
         assertThrows(IllegalArgumentException.class, () -> ShardingSpec.parse("S(0"));
     }

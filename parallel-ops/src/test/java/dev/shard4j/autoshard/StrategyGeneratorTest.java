@@ -84,12 +84,16 @@ class StrategyGeneratorTest {
     void gptGraphHasNamedOpsAndParameterCount() {
         Graph g = new GptGraphBuilder(1000, 64, 128, 4, 3, 2).build();
         assertEquals(5, g.numLayers());
-        assertEquals("h.0.attn.qkv", g.ops().get(2).name());
-        assertEquals(OpKind.ATTENTION, g.op("h.2.attn.core").kind());
+        assertEquals(List.of("wte", "wpe", "embed", "blocks.0.ln1", "blocks.0.attn.qkv"),
+                g.ops().subList(0, 5).stream().map(Op::name).toList());
+        assertEquals(OpKind.ATTENTION, g.op("blocks.2.attn.core").kind());
         long d = 128, v = 1000, s = 64;
-        long perBlock = 4 * d + 3 * d * d + d * d + 8 * d * d;
-        assertEquals(v * d + s * d + 3 * perBlock + 2 * d + d * v, g.parameterCount());
-        assertEquals(2.0 * 2 * 64 * 128 * 384, g.op("h.1.attn.qkv").forwardFlops());
+        // two layer norms, qkv, attention proj, fc and MLP proj, each linear with its bias; the head is tied
+        long perBlock = 4 * d + (3 * d * d + 3 * d) + (d * d + d) + (4 * d * d + 4 * d) + (4 * d * d + d);
+        assertEquals(v * d + s * d + 3 * perBlock + 2 * d, g.parameterCount());
+        assertEquals(v * d + s * d + 3 * perBlock + 2 * d + d * v,
+                new GptGraphBuilder(1000, 64, 128, 4, 3, 2).tiedLmHead(false).build().parameterCount());
+        assertEquals(2.0 * 2 * 64 * 128 * 384 + 2 * 64 * 384, g.op("blocks.1.attn.qkv").forwardFlops());
         assertThrows(IllegalArgumentException.class, () -> new GptGraphBuilder(10, 4, 10, 3, 1, 1));
     }
 }

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.shard4j.autoshard.AutoShardOptions;
 import dev.shard4j.autoshard.ClusterProfile;
 import dev.shard4j.autoshard.Graph;
-import dev.shard4j.autoshard.GptGraphBuilder;
 import dev.shard4j.autoshard.ManualPlans;
 import dev.shard4j.autoshard.Plan;
+import dev.shard4j.autoshard.trace.GptTracer;
 import dev.shard4j.collectives.local.LocalCluster;
 import dev.shard4j.layers.GptConfig;
 import dev.shard4j.training.GptTrainer;
@@ -20,13 +20,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hand-written plans (pure DP, Megatron TP, ZeRO-3, a DP x TP grid) expressed as planner {@link Plan}s lower to the
- * runtime's mesh configuration, and a lowered plan trains with the single-device losses.
+ * Hand-written plans (pure DP, Megatron TP, ZeRO-3, a DP x TP grid) of the graph traced from the model, expressed
+ * as planner {@link Plan}s, lower to the runtime's mesh configuration, and a lowered plan trains with the
+ * single-device losses.
  */
 class PlanExecutionTest {
   private static final GptConfig C = GptTrainingFixture.CONFIG;
-  private static final Graph GRAPH =
-      new GptGraphBuilder(C.vocab(), C.seq(), C.dModel(), C.heads(), C.layers(), GptTrainingFixture.BATCH).build();
+  private static final Graph GRAPH = GptTracer.trace(C, GptTrainingFixture.BATCH);
   private static final ClusterProfile FOUR = ClusterProfile.localCpu(4);
   private static final AutoShardOptions OPTIONS = AutoShardOptions.defaults().withMicroBatches(1);
 
