@@ -16,15 +16,19 @@ import java.util.TreeMap;
  * @param matmulEfficiency rate of a GEMM whose smallest local dimension is the key, relative to the profile's MATMUL
  *                         FLOP/s (measured with the other two dimensions at the profiler's reference size);
  *                         interpolated in log(dim) between keys, clamped outside them; empty means 1 everywhere
+ * @param syncSeconds      extra seconds a blocking collective or point-to-point hand-off costs when the ranks
+ *                         arrive from computing (as in training) rather than from a barrier (as the link profile
+ *                         is timed): the skew of ranks descheduled on shared cores; 0 when not measured
  */
-public record ComputeCalibration(int coresPerNode, double kernelSeconds, Map<Integer, Double> matmulEfficiency) {
-    /** No calibration: dedicated devices, no per-call cost, one GEMM rate. */
-    public static final ComputeCalibration NONE = new ComputeCalibration(0, 0, Map.of());
+public record ComputeCalibration(int coresPerNode, double kernelSeconds, Map<Integer, Double> matmulEfficiency,
+                                 double syncSeconds) {
+    /** No calibration: dedicated devices, no per-call cost, one GEMM rate, no arrival skew. */
+    public static final ComputeCalibration NONE = new ComputeCalibration(0, 0, Map.of(), 0);
 
     public ComputeCalibration {
-        if (coresPerNode < 0 || !(kernelSeconds >= 0)) {
+        if (coresPerNode < 0 || !(kernelSeconds >= 0) || !(syncSeconds >= 0)) {
             throw new IllegalArgumentException("compute calibration: coresPerNode=" + coresPerNode
-                    + " and kernelSeconds=" + kernelSeconds + " must be >= 0");
+                    + ", kernelSeconds=" + kernelSeconds + " and syncSeconds=" + syncSeconds + " must be >= 0");
         }
         matmulEfficiency = java.util.Collections.unmodifiableSortedMap(
                 new TreeMap<>(matmulEfficiency == null ? Map.of() : matmulEfficiency));

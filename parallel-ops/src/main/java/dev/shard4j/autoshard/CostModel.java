@@ -33,7 +33,8 @@ public final class CostModel {
         return mesh.devices() > cluster.devicesPerNode();
     }
 
-    private double alpha(int axis) { return alpha[axis]; }
+    /** The link's latency plus the measured arrival skew of ranks coming from compute. */
+    private double alpha(int axis) { return alpha[axis] + cluster.calibration().syncSeconds(); }
 
     private double beta(int axis) { return beta[axis]; }
 
@@ -65,13 +66,28 @@ public final class CostModel {
 
     /** Point-to-point send of B bytes between pipeline stages (inter-node link when the cluster has several nodes). */
     public double sendRecv(double bytes) {
-        return cluster.nodes() > 1 ? cluster.interAlpha() + cluster.interBeta() * bytes
-                : cluster.intraAlpha() + cluster.intraBeta() * bytes;
+        double sync = cluster.calibration().syncSeconds();
+        return cluster.nodes() > 1 ? cluster.interAlpha() + sync + cluster.interBeta() * bytes
+                : cluster.intraAlpha() + sync + cluster.intraBeta() * bytes;
     }
 
     /** Seconds to execute FLOPs of an op class on one device. */
     public double compute(double flops, OpKind.OpClass opClass) {
         return flops / cluster.flopsFor(opClass);
+    }
+
+    /**
+     * FLOP-equivalents of one parameter's AdamW update at the element-wise rate: the update streams 7 fp32 values per
+     * parameter (reads weight, gradient and both moments, writes weight and moments: 28 bytes), and the element-wise
+     * rate is measured on GELU, which moves 8 bytes per 8 FLOP.
+     */
+    static final double UPDATE_FLOPS_PER_PARAMETER = 28;
+
+    /** Seconds of the optimizer update of {@code elements} parameters on one device: one fused kernel. */
+    public double optimizerUpdate(double elements) {
+        if (elements <= 0) return 0;
+        return cluster.calibration().kernelSeconds()
+                + elements * UPDATE_FLOPS_PER_PARAMETER / cluster.flopsFor(OpKind.OpClass.ELEMENTWISE);
     }
 
     /**

@@ -148,7 +148,7 @@ public final class StrategyGenerator {
                 if (op.inputLabels(i).indexOf(c) < 0) comm += cost.allReduce(localBytes(in, inSpecs.get(i)), a);
             }
         }
-        double gradSync = 0, paramMemory = 0;
+        double gradSync = 0, update = 0, paramMemory = 0;
         for (int p = 0; p < op.params().size(); p++) {
             TensorInfo pt = g.tensor(op.params().get(p));
             // a parameter shared with an earlier op of the graph (tied LM head) is held and synchronised once, by
@@ -173,13 +173,18 @@ public final class StrategyGenerator {
                     gradSync += cost.allReduce(local, a);
                 }
             }
-            if (owns) paramMemory += pt.numel() / (double) (pt.bytes() / local) * options.stateBytesPerParam() / stateShards;
+            if (owns) {
+                double elements = pt.numel() / (double) (pt.bytes() / local) / stateShards;
+                paramMemory += elements * options.stateBytesPerParam();
+                update += cost.optimizerUpdate(elements);
+            }
         }
         double activation = localBytes(outT, outSpec);
         for (int i = 0; i < op.inputs().size(); i++) {
             if (g.producer(op.inputs().get(i)) == null) activation += localBytes(g.tensor(op.inputs().get(i)), inSpecs.get(i));
         }
         String name = assign + (zero ? "+zero" : "");
-        return new Strategy(name, assign, zero, inSpecs, outSpec, pSpecs, compute, comm, gradSync, paramMemory, activation);
+        return new Strategy(name, assign, zero, inSpecs, outSpec, pSpecs, compute, comm, gradSync, update, paramMemory,
+                activation);
     }
 }

@@ -190,9 +190,10 @@ public final class CommunicatorProfiler {
           + " (%s, %d ranks computing at once)", flops.get(OpKind.OpClass.MATMUL) / 1e9,
           flops.get(OpKind.OpClass.ELEMENTWISE) / 1e9, device.name().toLowerCase(Locale.ROOT), ranks));
       if (!calibration.equals(ComputeCalibration.NONE)) {
-        b.append(String.format(Locale.ROOT, "%ncalibration    : %s, %.1f us per kernel call, GEMM efficiency by "
-            + "smallest dim %s", calibration.coresPerNode() > 0 ? calibration.coresPerNode() + " rank-sized core slots for "
-            + ranksPerNode + " ranks per node" : "dedicated devices", calibration.kernelSeconds() * 1e6, efficiencies(calibration)));
+        b.append(String.format(Locale.ROOT, "%ncalibration    : %s, %.1f us per kernel call, %.1f us arrival skew per "
+            + "hand-off, GEMM efficiency by smallest dim %s", calibration.coresPerNode() > 0 ? calibration.coresPerNode() + " rank-sized core slots for "
+            + ranksPerNode + " ranks per node" : "dedicated devices", calibration.kernelSeconds() * 1e6, calibration.syncSeconds() * 1e6,
+            efficiencies(calibration)));
       }
       return b.toString();
     }
@@ -498,7 +499,7 @@ public final class CommunicatorProfiler {
     return median(t);
   }
 
-  private static void sync(Device device) {
+  static void sync(Device device) {
     if (device.isCuda()) {
       CudaStream.synchronizeCurrent(device);
     }

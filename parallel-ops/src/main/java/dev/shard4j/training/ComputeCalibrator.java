@@ -5,6 +5,7 @@ import dev.shard4j.autograd.Parameter;
 import dev.shard4j.autograd.Variable;
 import dev.shard4j.autoshard.ComputeCalibration;
 import dev.shard4j.collectives.Communicator;
+import dev.shard4j.collectives.ReduceOp;
 import dev.shard4j.ops.Gemm;
 import dev.shard4j.ops.Init;
 import dev.shard4j.tensor.DType;
@@ -21,7 +22,7 @@ import java.util.TreeMap;
  * one kernel call through the autograd layer (a tiny linear layer's forward and backward, five kernels, run many
  * times), and the GEMM rate when one dimension is small (m x k x n with one of the three at d and the others at
  * the reference size, 512 on the CPU and 4096 on CUDA; the mean over the three positions, relative to the
- * reference cube). Collective: every rank calls {@link #measure} in the same order; every rank gets the same
+ * reference cube), and the arrival skew of a hand-off after compute ({@link #syncSeconds}). Collective: every rank calls {@link #measure} in the same order; every rank gets the same
  * answer (medians over ranks).
  */
 public final class ComputeCalibrator {
@@ -29,6 +30,8 @@ public final class ComputeCalibrator {
   static final int LINEAR_KERNELS = 5;
   /** Tiny linear layers per timed kernel sample, so that one sample is long enough to time. */
   static final int TINY_REPEATS = 50;
+  /** Compute + all-reduce rounds per arrival-skew sample. */
+  static final int SYNC_ROUNDS = 20;
 
   private final CommunicatorProfiler timing;
 
@@ -43,9 +46,10 @@ public final class ComputeCalibrator {
    */
   public ComputeCalibration measure(Communicator comm, Device device) {
     int previous = timing.setKernelThreads(device);
-    float[] mine = new float[1 + dims(device).length];
+    float[] mine = new float[2 + dims(device).length];
     try {
       mine[0] = (float) (kernelSeconds(comm, device) * 1e6);
+      mine[mine.length - 1] = (float) (syncSeconds(comm, device) * 1e6);
       int ref = reference(device);
       int[] dims = dims(device);
       double[] rates = new double[dims.length];
@@ -77,10 +81,61 @@ public final class ComputeCalibrator {
         efficiency.put(dims[i], CommunicatorProfiler.median(column));
       }
       efficiency.put(ref, 1.0);
-      return new ComputeCalibration(coresPerNode(device), kernelSeconds, efficiency);
+      // a hand-off is as late as its latest rank: the largest skew over ranks
+      double sync = 0;
+      for (int r = 0; r < ranks; r++) {
+        sync = Math.max(sync, all[r * mine.length + mine.length - 1]);
+      }
+      return new ComputeCalibration(coresPerNode(device), kernelSeconds, efficiency, sync * 1e-6);
     } finally {
       CommunicatorProfiler.restoreKernelThreads(device, previous);
     }
+  }
+
+  /**
+   * Extra seconds of a small all-reduce right after compute instead of right after a barrier: {@link #SYNC_ROUNDS}
+   * times a GEMM then the all-reduce, against the GEMMs alone and the all-reduces alone (each after a barrier),
+   * median of five samples. On cores shared by more ranks than cores, ranks arrive skewed by the scheduler; on
+   * dedicated devices it is about 0.
+   */
+  private double syncSeconds(Communicator comm, Device device) {
+    try (Scope scope = Scope.open()) {
+      int n = device.isCuda() ? 2048 : 256;
+      Tensor a = Init.normal(Shape.of(n, n), DType.F32, device, 5, 0f, 1f);
+      Tensor b = Init.normal(Shape.of(n, n), DType.F32, device, 6, 0f, 1f);
+      Tensor c = Tensor.zeros(Shape.of(n, n), DType.F32, device);
+      Tensor small = Tensor.zeros(Shape.of(1024), DType.F32, device);
+      Runnable gemm = () -> Gemm.gemm(c, a, b, 1f, 0f);
+      Runnable allReduce = () -> comm.allReduce(small, ReduceOp.SUM);
+      gemm.run();
+      allReduce.run();
+      double[] alone = new double[5];
+      double[] both = new double[5];
+      double[] reduce = new double[5];
+      for (int s = 0; s < alone.length; s++) {
+        alone[s] = rounds(comm, device, gemm, null);
+        both[s] = rounds(comm, device, gemm, allReduce);
+        reduce[s] = rounds(comm, device, null, allReduce);
+      }
+      double extra = CommunicatorProfiler.median(both) - CommunicatorProfiler.median(alone)
+          - CommunicatorProfiler.median(reduce);
+      return Math.max(0, extra / SYNC_ROUNDS);
+    }
+  }
+
+  private static double rounds(Communicator comm, Device device, Runnable compute, Runnable collective) {
+    comm.barrier();
+    long start = System.nanoTime();
+    for (int i = 0; i < SYNC_ROUNDS; i++) {
+      if (compute != null) {
+        compute.run();
+      }
+      if (collective != null) {
+        collective.run();
+      }
+    }
+    CommunicatorProfiler.sync(device);
+    return (System.nanoTime() - start) / 1e9;
   }
 
   /** Rank-sized compute slots of this host: cores over kernel threads per rank on the CPU, 0 on CUDA. */

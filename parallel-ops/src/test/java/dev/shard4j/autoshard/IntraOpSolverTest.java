@@ -23,7 +23,7 @@ class IntraOpSolverTest {
                 c[j] = rnd.nextDouble() * 1e-3;
                 m[j] = rnd.nextInt(1000) * 1e6;
                 mm = Math.max(mm, m[j]);
-                ss.add(new Strategy("s" + j, "--", false, List.of(), ShardingSpec.replicated(1), List.of(), 0, 0, 0, 0, 0));
+                ss.add(new Strategy("s" + j, "--", false, List.of(), ShardingSpec.replicated(1), List.of(), 0, 0, 0, 0, 0, 0));
             }
             maxMem += mm;
             ns.add(new IntraOpProblem.Node(List.of("op" + i), ss, c, m));
@@ -79,8 +79,8 @@ class IntraOpSolverTest {
     void handComputedTwoNodeProblem() {
         // node 0: {1, 3}, node 1: {2, 1}; edge cost [[0, 5], [4, 0]]; memory {10, 1}, {10, 1}
         List<Strategy> ss = List.of(
-                new Strategy("a", "--", false, List.of(), ShardingSpec.replicated(1), List.of(), 0, 0, 0, 0, 0),
-                new Strategy("b", "--", false, List.of(), ShardingSpec.replicated(1), List.of(), 0, 0, 0, 0, 0));
+                new Strategy("a", "--", false, List.of(), ShardingSpec.replicated(1), List.of(), 0, 0, 0, 0, 0, 0),
+                new Strategy("b", "--", false, List.of(), ShardingSpec.replicated(1), List.of(), 0, 0, 0, 0, 0, 0));
         List<IntraOpProblem.Node> ns = List.of(
                 new IntraOpProblem.Node(List.of("u"), ss, new double[] {1, 3}, new double[] {10, 1}),
                 new IntraOpProblem.Node(List.of("v"), ss, new double[] {2, 1}, new double[] {10, 1}));

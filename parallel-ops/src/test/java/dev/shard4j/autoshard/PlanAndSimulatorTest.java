@@ -19,7 +19,8 @@ class PlanAndSimulatorTest {
         Simulator.Estimate e = new Simulator(g, c, o).estimate(dp);
         double compute = 2.0 * 8 * 4 * 16 * 32 * 3 / 2 / 1e12;
         double gradSync = 1e-6 + 2 * 1e-9 * 0.5 * 1024; // all-reduce of the 1024-byte weight gradient
-        double t = compute + gradSync / 4;
+        double update = 512 * CostModel.UPDATE_FLOPS_PER_PARAMETER / 1e11; // AdamW over the 512 weights, per step
+        double t = compute + (gradSync + update) / 4;
         assertEquals(t, e.stageSeconds()[0], EPS);
         assertEquals(t + 3 * t, e.stepSeconds(), 1e-14);
         // weights+grads+Adam 512 * 16 bytes, activations: output 1024 + input 512 bytes, 1 micro-batch in flight
@@ -29,7 +30,7 @@ class PlanAndSimulatorTest {
         assertEquals("b-+zero", zero.stages().get(0).ops().get("fc").strategy());
         Simulator.Estimate z = new Simulator(g, c, o).estimate(zero);
         assertEquals(512 * 8 + 1536, z.peakMemoryBytes(), 1e-6);
-        double tz = compute + 2 * (1e-6 + 1e-9 * 0.5 * 1024) + (1e-6 + 1e-9 * 0.5 * 1024) / 4;
+        double tz = compute + 2 * (1e-6 + 1e-9 * 0.5 * 1024) + (1e-6 + 1e-9 * 0.5 * 1024 + update / 2) / 4;
         assertEquals(4 * tz, z.stepSeconds(), 1e-14);
     }
 
@@ -49,9 +50,11 @@ class PlanAndSimulatorTest {
         // stages 0 and 1, gelu.out (4x8x64 bf16) between 1 and 2; the sender pays forward, the receiver backward
         double s01 = 1e-5 + 1e-8 * 1024;
         double s12 = 1e-5 + 1e-8 * 4096;
-        assertEquals(ln + s01, e.stageSeconds()[0], EPS);
-        assertEquals(fc + s01 + s12, e.stageSeconds()[1], EPS);
-        assertEquals(proj + s12, e.stageSeconds()[2], EPS);
+        // AdamW of each stage's weights once per step, amortised over the 5 micro-batches
+        double u = CostModel.UPDATE_FLOPS_PER_PARAMETER / 1e11 / 5;
+        assertEquals(ln + s01 + 16 * u, e.stageSeconds()[0], EPS);
+        assertEquals(fc + s01 + s12 + 1024 * u, e.stageSeconds()[1], EPS);
+        assertEquals(proj + s12 + 1024 * u, e.stageSeconds()[2], EPS);
         double[] t = e.stageSeconds();
         assertEquals(t[0] + t[1] + t[2] + 4 * Math.max(t[1], Math.max(t[0], t[2])), e.stepSeconds(), 1e-14);
         // 1F1B: stage 0 holds 3 micro-batches of ln.out (1024 B) + x (1024 B); weights 16 * 16 bytes

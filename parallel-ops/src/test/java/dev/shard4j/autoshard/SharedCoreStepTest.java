@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class SharedCoreStepTest {
     private static ClusterProfile node(int devices, int cores) {
         return TestGraphs.simpleCluster(devices, 1, 1L << 30)
-                .withCalibration(new ComputeCalibration(cores, 0, Map.of()));
+                .withCalibration(new ComputeCalibration(cores, 0, Map.of(), 0));
     }
 
     @Test
@@ -52,7 +52,7 @@ class SharedCoreStepTest {
         assertEquals(5, Simulator.sharedCoreStep(5, t, devices, 4, node(2, 2)), 0);
         assertEquals(5, Simulator.sharedCoreStep(5, t, devices, 4, TestGraphs.simpleCluster(2, 1, 1L << 30)), 0);
         ClusterProfile twoNodes = TestGraphs.simpleCluster(4, 2, 1L << 30)
-                .withCalibration(new ComputeCalibration(2, 0, Map.of()));
+                .withCalibration(new ComputeCalibration(2, 0, Map.of(), 0));
         assertEquals(5, Simulator.sharedCoreStep(5, t, devices, 4, twoNodes), 0);
     }
 }
