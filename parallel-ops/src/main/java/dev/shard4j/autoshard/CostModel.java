@@ -53,6 +53,24 @@ public final class CostModel {
         return mesh.size(axis) == 1 ? 0 : alpha(axis) + 2 * beta(axis) * factor(axis) * bytes;
     }
 
+    /**
+     * Gradient buckets: the data-parallel runtime (as PyTorch's DDP) fuses gradients into buckets of this many bytes
+     * before reducing them, so a parameter's gradient sync pays its share of one collective's latency.
+     */
+    public static final double GRADIENT_BUCKET_BYTES = 25 << 20;
+
+    /** Gradient all-reduce of B bytes in buckets: min(1, B / bucket) alpha + 2 beta (n-1)/n B. */
+    public double gradientAllReduce(double bytes, int axis) {
+        return mesh.size(axis) == 1 ? 0
+                : alpha(axis) * Math.min(1, bytes / GRADIENT_BUCKET_BYTES) + 2 * beta(axis) * factor(axis) * bytes;
+    }
+
+    /** Gradient reduce-scatter of B bytes in buckets (ZeRO): min(1, B / bucket) alpha + beta (n-1)/n B. */
+    public double gradientReduceScatter(double bytes, int axis) {
+        return mesh.size(axis) == 1 ? 0
+                : alpha(axis) * Math.min(1, bytes / GRADIENT_BUCKET_BYTES) + beta(axis) * factor(axis) * bytes;
+    }
+
     /** reduce-scatter of B bytes: alpha + beta (n-1)/n B. */
     public double reduceScatter(double bytes, int axis) {
         return mesh.size(axis) == 1 ? 0 : alpha(axis) + beta(axis) * factor(axis) * bytes;

@@ -166,11 +166,11 @@ public final class StrategyGenerator {
                 // (3) parameter replicated over a data-parallel axis: gradient all-reduce, or ZeRO reduce-scatter
                 //     plus weight all-gathers in forward and backward
                 if (zero) {
-                    if (owns) gradSync += cost.reduceScatter(local, a);
+                    if (owns) gradSync += cost.gradientReduceScatter(local, a);
                     comm += 2 * cost.allGather(local, a);
                     stateShards *= mesh.size(a);
                 } else if (owns) {
-                    gradSync += cost.allReduce(local, a);
+                    gradSync += cost.gradientAllReduce(local, a);
                 }
             }
             if (owns) {

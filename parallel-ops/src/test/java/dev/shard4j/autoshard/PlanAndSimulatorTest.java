@@ -18,7 +18,8 @@ class PlanAndSimulatorTest {
         assertEquals("b-", dp.stages().get(0).ops().get("fc").strategy());
         Simulator.Estimate e = new Simulator(g, c, o).estimate(dp);
         double compute = 2.0 * 8 * 4 * 16 * 32 * 3 / 2 / 1e12;
-        double gradSync = 1e-6 + 2 * 1e-9 * 0.5 * 1024; // all-reduce of the 1024-byte weight gradient
+        // bucketed all-reduce of the 1024-byte weight gradient: its share of one latency
+        double gradSync = 1e-6 * 1024 / CostModel.GRADIENT_BUCKET_BYTES + 2 * 1e-9 * 0.5 * 1024;
         double update = 512 * CostModel.UPDATE_FLOPS_PER_PARAMETER / 1e11; // AdamW over the 512 weights, per step
         double t = compute + (gradSync + update) / 4;
         assertEquals(t, e.stageSeconds()[0], EPS);
@@ -30,7 +31,7 @@ class PlanAndSimulatorTest {
         assertEquals("b-+zero", zero.stages().get(0).ops().get("fc").strategy());
         Simulator.Estimate z = new Simulator(g, c, o).estimate(zero);
         assertEquals(512 * 8 + 1536, z.peakMemoryBytes(), 1e-6);
-        double tz = compute + 2 * (1e-6 + 1e-9 * 0.5 * 1024) + (1e-6 + 1e-9 * 0.5 * 1024 + update / 2) / 4;
+        double tz = compute + 2 * (1e-6 + 1e-9 * 0.5 * 1024) + (1e-6 * 1024 / CostModel.GRADIENT_BUCKET_BYTES + 1e-9 * 0.5 * 1024 + update / 2) / 4;
         assertEquals(4 * tz, z.stepSeconds(), 1e-14);
     }
 

@@ -36,12 +36,13 @@ class StrategyGeneratorTest {
 
         Strategy dp = find(ss, "-b"); // data parallel: gradient all-reduce of the 1024-byte weight
         assertEquals(0, dp.comm());
-        assertEquals(1e-6 + 2 * 1e-9 * 0.5 * 1024, dp.gradSync(), EPS);
+        // bucketed: the 1024-byte gradient pays 1024 / 25 MiB of one all-reduce's latency
+        assertEquals(1e-6 * 1024 / CostModel.GRADIENT_BUCKET_BYTES + 2 * 1e-9 * 0.5 * 1024, dp.gradSync(), EPS);
         assertEquals(512 * 16, dp.paramMemory(), EPS);
 
         Strategy zero = find(ss, "-b+zero"); // ZeRO-3: 2 all-gathers per micro-batch, reduce-scatter per step
         assertEquals(2 * (1e-6 + 1e-9 * 0.5 * 1024), zero.comm(), EPS);
-        assertEquals(1e-6 + 1e-9 * 0.5 * 1024, zero.gradSync(), EPS);
+        assertEquals(1e-6 * 1024 / CostModel.GRADIENT_BUCKET_BYTES + 1e-9 * 0.5 * 1024, zero.gradSync(), EPS);
         assertEquals(512 * 16 / 2.0, zero.paramMemory(), EPS);
 
         Strategy rep = find(ss, "--");
