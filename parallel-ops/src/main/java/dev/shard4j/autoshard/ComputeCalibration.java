@@ -48,12 +48,15 @@ public record ComputeCalibration(int coresPerNode, double kernelSeconds, Map<Int
     /** The relative GEMM rate at smallest local dimension {@code minDim}. */
     public double matmulEfficiency(double minDim) {
         if (matmulEfficiency.isEmpty()) return 1;
-        TreeMap<Integer, Double> m = new TreeMap<>(matmulEfficiency);
-        if (minDim <= m.firstKey()) return m.firstEntry().getValue();
-        if (minDim >= m.lastKey()) return m.lastEntry().getValue();
-        Map.Entry<Integer, Double> lo = m.floorEntry((int) Math.floor(minDim));
-        Map.Entry<Integer, Double> hi = m.ceilingEntry((int) Math.ceil(minDim));
-        if (lo.getKey().equals(hi.getKey())) return lo.getValue();
+        // the compact constructor stores a sorted map: read it without copying (this runs per op and strategy)
+        java.util.SortedMap<Integer, Double> m = (java.util.SortedMap<Integer, Double>) matmulEfficiency;
+        if (minDim <= m.firstKey()) return m.get(m.firstKey());
+        if (minDim >= m.lastKey()) return m.get(m.lastKey());
+        int loKey = m.headMap((int) Math.floor(minDim) + 1).lastKey();
+        int hiKey = m.tailMap((int) Math.ceil(minDim)).firstKey();
+        Map.Entry<Integer, Double> lo = Map.entry(loKey, m.get(loKey));
+        Map.Entry<Integer, Double> hi = Map.entry(hiKey, m.get(hiKey));
+        if (loKey == hiKey) return lo.getValue();
         double w = Math.log(minDim / lo.getKey()) / Math.log(hi.getKey() / (double) lo.getKey());
         return lo.getValue() + w * (hi.getValue() - lo.getValue());
     }
